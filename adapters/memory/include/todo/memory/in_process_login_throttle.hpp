@@ -1,0 +1,56 @@
+#pragma once
+// LoginThrottle kept in process memory (per instance): fixed 15-minute
+// windows of failed logins per email and per address, and one-hour windows of
+// signups per address. A limit of 0 disables that check.
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "todo/core/ports/clock.hpp"
+#include "todo/core/ports/login_throttle.hpp"
+
+namespace todo::memory {
+
+struct ThrottleLimits {
+  int login_max_failures = 10;     // per email per window
+  int address_max_failures = 100;  // per address per window
+  int signup_per_address = 100;    // per address per hour
+  std::chrono::seconds failure_window{15 * 60};
+  std::chrono::seconds signup_window{60 * 60};
+  std::size_t max_tracked_keys = 100'000;  // memory bound; oldest windows dropped first
+};
+
+class InProcessLoginThrottle final : public core::LoginThrottle {
+ public:
+  InProcessLoginThrottle(const core::Clock& clock, ThrottleLimits limits);
+
+  core::Result<void> check_login(std::string_view email, std::string_view address) override;
+  void record_login_failure(std::string_view email, std::string_view address) override;
+  void record_login_success(std::string_view email, std::string_view address) override;
+  core::Result<void> check_signup(std::string_view address) override;
+
+ private:
+  struct Window {
+    core::Timestamp start{};
+    int count = 0;
+  };
+  using Table = std::unordered_map<std::string, Window>;
+
+  // Seconds until `w` expires when it is at or over `limit`; 0 when allowed.
+  long long blocked_for(Table& table, const std::string& key, int limit,
+                        std::chrono::seconds window, core::Timestamp now);
+  void add(Table& table, const std::string& key, std::chrono::seconds window, core::Timestamp now);
+  void prune(Table& table, std::chrono::seconds window, core::Timestamp now);
+
+  const core::Clock& clock_;
+  ThrottleLimits limits_;
+  std::mutex mutex_;
+  Table email_failures_;
+  Table address_failures_;
+  Table signups_;
+};
+
+}  // namespace todo::memory

@@ -1,0 +1,32 @@
+#pragma once
+// Thread-safe in-memory TaskRepository with the PostgreSQL adapter's
+// semantics for every filter and sort of TaskQuery.
+
+#include <map>
+#include <mutex>
+
+#include "todo/core/ports/task_repository.hpp"
+
+namespace todo::memory {
+
+class MemoryTaskRepository final : public core::TaskRepository {
+ public:
+  core::Result<core::Task> create(const core::NewTask& task) override;
+  core::Result<core::Task> get(core::UserId owner, core::TaskId id) override;
+  core::Result<core::TaskPage> list(core::UserId owner, const core::TaskQuery& query) override;
+  core::Result<core::Task> update(core::UserId owner, core::TaskId id, const core::TaskPatch& patch,
+                                  core::Timestamp now) override;
+  core::Result<core::Task> toggle_completed(core::UserId owner, core::TaskId id,
+                                            core::Timestamp now) override;
+  core::Result<void> remove(core::UserId owner, core::TaskId id) override;
+
+  // Removes every task of `owner` (the cascade of a deleted user).
+  void remove_all_of(core::UserId owner);
+
+ private:
+  std::mutex mutex_;
+  std::map<core::TaskId, core::Task> tasks_;
+  core::TaskId next_id_ = 1;
+};
+
+}  // namespace todo::memory

@@ -1,0 +1,30 @@
+#pragma once
+// Thread-safe in-memory UserRepository with the PostgreSQL adapter's
+// semantics (case-insensitive unique email and username).
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "todo/core/ports/user_repository.hpp"
+
+namespace todo::memory {
+
+class MemoryUserRepository final : public core::UserRepository {
+ public:
+  core::Result<core::User> create(const core::NewUser& user) override;
+  core::Result<core::User> find_by_id(core::UserId id) override;
+  core::Result<core::User> find_by_email(std::string_view email) override;
+  core::Result<core::User> bump_token_version(core::UserId id) override;
+  core::Result<core::User> set_password(core::UserId id, std::string_view password_hash) override;
+
+ private:
+  std::mutex mutex_;
+  std::map<core::UserId, core::User> users_;
+  std::map<std::string, core::UserId> by_email_;     // lower-case email
+  std::map<std::string, core::UserId> by_username_;  // lower-case username
+  core::UserId next_id_ = 1;
+};
+
+}  // namespace todo::memory

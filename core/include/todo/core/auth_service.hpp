@@ -1,0 +1,78 @@
+#pragma once
+// Sign-up, login, token authentication and revocation (logout-all, password
+// change). Holds no state of its own beyond its ports.
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "todo/core/ports/clock.hpp"
+#include "todo/core/ports/login_throttle.hpp"
+#include "todo/core/ports/password_hasher.hpp"
+#include "todo/core/ports/token_issuer.hpp"
+#include "todo/core/ports/token_verifier.hpp"
+#include "todo/core/ports/user_repository.hpp"
+#include "todo/core/result.hpp"
+#include "todo/core/user.hpp"
+
+namespace todo::core {
+
+inline constexpr std::int64_t kTokenLifetimeSeconds = 604800;  // 7 days
+
+struct SignupCommand {
+  std::string email;
+  std::string password;
+  std::optional<std::string> username;
+  std::string client_address;
+};
+
+struct LoginCommand {
+  std::string email;
+  std::string password;
+  std::string client_address;
+};
+
+struct AuthSession {
+  std::string access_token;
+  std::int64_t expires_in = kTokenLifetimeSeconds;
+  User user;
+};
+
+class AuthService {
+ public:
+  AuthService(UserRepository& users, PasswordHasher& hasher, TokenIssuer& issuer,
+              const TokenVerifier& verifier, const Clock& clock, LoginThrottle& throttle);
+
+  // InvalidArgument, AlreadyExists ("email already registered" /
+  // "username already taken"), ResourceExhausted.
+  Result<AuthSession> signup(const SignupCommand& cmd);
+  // Unauthenticated "Incorrect email or password" for unknown email and wrong
+  // password alike (a hash is verified in both cases); ResourceExhausted when
+  // throttled (checked first, so 429 wins over 401).
+  Result<AuthSession> login(const LoginCommand& cmd);
+  // The current user for a bearer token: signature, expiry, user still
+  // exists, token version matches. Unauthenticated otherwise.
+  Result<User> authenticate(std::string_view token);
+  Result<void> logout_all(UserId user);
+  // Unauthenticated when current_password is wrong; InvalidArgument for a bad
+  // new password. Revokes every earlier token, the caller's included.
+  Result<void> change_password(UserId user, std::string_view current_password,
+                               std::string_view new_password);
+
+ private:
+  Result<AuthSession> open_session(User user);
+  const std::string& dummy_hash();
+
+  UserRepository& users_;
+  PasswordHasher& hasher_;
+  TokenIssuer& issuer_;
+  const TokenVerifier& verifier_;
+  const Clock& clock_;
+  LoginThrottle& throttle_;
+  std::once_flag dummy_once_;
+  std::string dummy_hash_;
+};
+
+}  // namespace todo::core

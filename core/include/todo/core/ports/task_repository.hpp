@@ -1,0 +1,24 @@
+#pragma once
+// Persistence of tasks. Every call is scoped by the owner's id: another
+// user's task behaves exactly like a missing one (NotFound).
+
+#include "todo/core/result.hpp"
+#include "todo/core/task.hpp"
+
+namespace todo::core {
+
+class TaskRepository {
+ public:
+  virtual ~TaskRepository() = default;
+
+  virtual Result<Task> create(const NewTask& task) = 0;
+  virtual Result<Task> get(UserId owner, TaskId id) = 0;
+  virtual Result<TaskPage> list(UserId owner, const TaskQuery& query) = 0;
+  // Applies the fields present in `patch` and sets updated_at = now.
+  virtual Result<Task> update(UserId owner, TaskId id, const TaskPatch& patch, Timestamp now) = 0;
+  // Flips `completed` atomically and sets updated_at = now.
+  virtual Result<Task> toggle_completed(UserId owner, TaskId id, Timestamp now) = 0;
+  virtual Result<void> remove(UserId owner, TaskId id) = 0;
+};
+
+}  // namespace todo::core

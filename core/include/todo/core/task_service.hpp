@@ -1,0 +1,57 @@
+#pragma once
+// Task use cases, always scoped to the authenticated user. Commands carry raw
+// client values; validation happens here and reports every bad field at once.
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "todo/core/ports/clock.hpp"
+#include "todo/core/ports/task_repository.hpp"
+#include "todo/core/result.hpp"
+#include "todo/core/task.hpp"
+
+namespace todo::core {
+
+// absent (outer nullopt) / null (inner nullopt) / value
+template <class T>
+using Nullable = std::optional<std::optional<T>>;
+
+struct CreateTaskCommand {
+  std::optional<std::string> title;  // required: absent -> "missing"
+  Nullable<std::string> description;
+  Nullable<bool> completed;          // null -> false
+  Nullable<std::string> priority;    // null -> medium
+  Nullable<std::string> tags;        // comma list
+  Nullable<std::string> due_date;    // RFC 3339 / naive / date
+};
+
+// PUT and PATCH: null for title, priority or completed is InvalidArgument.
+struct UpdateTaskCommand {
+  Nullable<std::string> title;
+  Nullable<std::string> description;
+  Nullable<bool> completed;
+  Nullable<std::string> priority;
+  Nullable<std::string> tags;
+  Nullable<std::string> due_date;
+};
+
+class TaskService {
+ public:
+  TaskService(TaskRepository& tasks, const Clock& clock);
+
+  Result<Task> create(UserId owner, const CreateTaskCommand& cmd);
+  Result<Task> get(UserId owner, TaskId id);
+  Result<TaskPage> list(UserId owner, const TaskQuery& query);
+  Result<Task> update(UserId owner, TaskId id, const UpdateTaskCommand& cmd);
+  // Sets `completed` when given, otherwise toggles it.
+  Result<Task> complete(UserId owner, TaskId id, std::optional<bool> completed);
+  Result<void> remove(UserId owner, TaskId id);
+
+ private:
+  TaskRepository& tasks_;
+  const Clock& clock_;
+};
+
+}  // namespace todo::core
