@@ -19,7 +19,7 @@ template <class T>
 using Nullable = std::optional<std::optional<T>>;
 
 struct CreateTaskCommand {
-  std::optional<std::string> title;  // required: absent -> "missing"
+  Nullable<std::string> title;       // required: absent -> "missing", null -> 422
   Nullable<std::string> description;
   Nullable<bool> completed;          // null -> false
   Nullable<std::string> priority;    // null -> medium

@@ -1,0 +1,87 @@
+#include "todo/memory/in_process_login_throttle.hpp"
+
+#include <algorithm>
+
+namespace todo::memory {
+
+using core::Error;
+using core::Result;
+
+namespace {
+constexpr const char* kTooMany = "Too many attempts. Try again later.";
+}
+
+InProcessLoginThrottle::InProcessLoginThrottle(const core::Clock& clock, ThrottleLimits limits)
+    : clock_(clock), limits_(limits) {}
+
+long long InProcessLoginThrottle::blocked_for(Table& table, const std::string& key, int limit,
+                                              std::chrono::seconds window, core::Timestamp now) {
+  if (limit <= 0) return 0;
+  const auto it = table.find(key);
+  if (it == table.end()) return 0;
+  const core::Timestamp ends = it->second.start + window;
+  if (ends <= now) {
+    table.erase(it);
+    return 0;
+  }
+  if (it->second.count < limit) return 0;
+  const auto left = std::chrono::duration_cast<std::chrono::microseconds>(ends - now).count();
+  return std::max<long long>(1, (left + 999'999) / 1'000'000);
+}
+
+void InProcessLoginThrottle::add(Table& table, const std::string& key, std::chrono::seconds window,
+                                 core::Timestamp now) {
+  auto& w = table[key];
+  if (w.count == 0 || w.start + window <= now) {
+    w.start = now;
+    w.count = 0;
+  }
+  ++w.count;
+  if (table.size() > limits_.max_tracked_keys) prune(table, window, now);
+}
+
+void InProcessLoginThrottle::prune(Table& table, std::chrono::seconds window, core::Timestamp now) {
+  std::erase_if(table, [&](const auto& entry) { return entry.second.start + window <= now; });
+  while (table.size() > limits_.max_tracked_keys) {
+    const auto oldest = std::min_element(table.begin(), table.end(),
+                                         [](const auto& a, const auto& b) { return a.second.start < b.second.start; });
+    table.erase(oldest);
+  }
+}
+
+Result<void> InProcessLoginThrottle::check_login(std::string_view email, std::string_view address) {
+  const auto now = clock_.now();
+  const std::lock_guard lock(mutex_);
+  const long long by_email =
+      blocked_for(email_failures_, std::string(email), limits_.login_max_failures, limits_.failure_window, now);
+  const long long by_address = blocked_for(address_failures_, std::string(address), limits_.address_max_failures,
+                                           limits_.failure_window, now);
+  const long long wait = std::max(by_email, by_address);
+  if (wait > 0) return Error::resource_exhausted(kTooMany, wait);
+  return {};
+}
+
+void InProcessLoginThrottle::record_login_failure(std::string_view email, std::string_view address) {
+  const auto now = clock_.now();
+  const std::lock_guard lock(mutex_);
+  if (limits_.login_max_failures > 0) add(email_failures_, std::string(email), limits_.failure_window, now);
+  if (limits_.address_max_failures > 0) add(address_failures_, std::string(address), limits_.failure_window, now);
+}
+
+void InProcessLoginThrottle::record_login_success(std::string_view email, std::string_view /*address*/) {
+  const std::lock_guard lock(mutex_);
+  email_failures_.erase(std::string(email));
+}
+
+Result<void> InProcessLoginThrottle::check_signup(std::string_view address) {
+  if (limits_.signup_per_address <= 0) return {};
+  const auto now = clock_.now();
+  const std::lock_guard lock(mutex_);
+  const std::string key(address);
+  const long long wait = blocked_for(signups_, key, limits_.signup_per_address, limits_.signup_window, now);
+  if (wait > 0) return Error::resource_exhausted(kTooMany, wait);
+  add(signups_, key, limits_.signup_window, now);
+  return {};
+}
+
+}  // namespace todo::memory

@@ -1,0 +1,156 @@
+#include "todo/core/auth_service.hpp"
+
+#include "todo/core/validation.hpp"
+
+namespace todo::core {
+namespace {
+
+constexpr const char* kBadLogin = "Incorrect email or password";
+constexpr const char* kBadToken = "Could not validate credentials";
+// Verified against when the email is unknown, so both failures cost one
+// bcrypt verification at the configured cost.
+constexpr const char* kDummyPassword = "timing-equaliser-not-a-real-password";
+
+void append_fields(std::vector<FieldError>& out, const Error& e) {
+  out.insert(out.end(), e.fields.begin(), e.fields.end());
+}
+
+}  // namespace
+
+AuthService::AuthService(UserRepository& users, PasswordHasher& hasher, TokenIssuer& issuer,
+                         const TokenVerifier& verifier, const Clock& clock, LoginThrottle& throttle)
+    : users_(users), hasher_(hasher), issuer_(issuer), verifier_(verifier), clock_(clock), throttle_(throttle) {}
+
+const std::string& AuthService::dummy_hash() {
+  std::call_once(dummy_once_, [this] {
+    if (auto h = hasher_.hash(kDummyPassword)) dummy_hash_ = std::move(h).value();
+  });
+  return dummy_hash_;
+}
+
+Result<AuthSession> AuthService::signup(const SignupCommand& cmd) {
+  if (auto allowed = throttle_.check_signup(cmd.client_address); !allowed) return std::move(allowed).error();
+
+  std::vector<FieldError> errors;
+  auto email = normalize_email(cmd.email);
+  if (!email) append_fields(errors, email.error());
+  if (auto pw = validate_password(cmd.password); !pw) append_fields(errors, pw.error());
+  std::optional<std::string> username;
+  if (cmd.username) {
+    if (auto u = validate_username(*cmd.username)) {
+      username = std::move(u).value();
+    } else {
+      append_fields(errors, u.error());
+    }
+  }
+  if (!errors.empty()) return Error::invalid(std::move(errors));
+
+  // Cheap pre-check so a taken email does not cost a bcrypt hash; the
+  // repository's unique index still decides races.
+  if (auto existing = users_.find_by_email(*email)) {
+    return Error::already_exists("email already registered");
+  } else if (existing.error().code != ErrorCode::NotFound) {
+    return std::move(existing).error();
+  }
+
+  auto hash = hasher_.hash(cmd.password);
+  if (!hash) return std::move(hash).error();
+  auto user = users_.create(NewUser{*email, std::move(username), std::move(hash).value(), clock_.now()});
+  if (!user) return std::move(user).error();
+  return open_session(std::move(user).value());
+}
+
+Result<AuthSession> AuthService::login(const LoginCommand& cmd) {
+  auto email = normalize_email(cmd.email);
+  if (!email) {
+    // Malformed text is a client bug (422); a well-formed non-email can be no
+    // account's email, so it is just a failed login.
+    if (email.error().fields.front().type != "value_error") return std::move(email).error();
+  }
+  if (auto pw = check_text("password", cmd.password); !pw) return std::move(pw).error();
+  if (cmd.password.size() > kPasswordMaxBytes) {
+    // Never compare a truncated password: bcrypt would ignore bytes past 72.
+    return Error::invalid("password", "Password must be at most 72 bytes long (bcrypt reads no more)",
+                          "string_too_long");
+  }
+  const std::string key = email ? *email : ascii_lower(trim(cmd.email));
+  if (auto allowed = throttle_.check_login(key, cmd.client_address); !allowed) return std::move(allowed).error();
+
+  std::optional<User> user;
+  if (email) {
+    auto found = users_.find_by_email(*email);
+    if (found) {
+      user = std::move(found).value();
+    } else if (found.error().code != ErrorCode::NotFound) {
+      return std::move(found).error();
+    }
+  }
+
+  bool match = false;
+  if (user) {
+    auto verified = hasher_.verify(cmd.password, user->password_hash);
+    match = verified && *verified;  // a malformed stored hash never matches
+  } else {
+    (void)hasher_.verify(cmd.password, dummy_hash());
+  }
+  if (!match) {
+    throttle_.record_login_failure(key, cmd.client_address);
+    return Error::unauthenticated(kBadLogin);
+  }
+  throttle_.record_login_success(key, cmd.client_address);
+  return open_session(std::move(*user));
+}
+
+Result<User> AuthService::authenticate(std::string_view token) {
+  auto claims = verifier_.verify(token);
+  if (!claims) return Error::unauthenticated(kBadToken);
+  auto user = users_.find_by_id(claims->user_id);
+  if (!user) {
+    if (user.error().code == ErrorCode::NotFound) return Error::unauthenticated(kBadToken);
+    return std::move(user).error();
+  }
+  if (user->token_version != claims->token_version) return Error::unauthenticated(kBadToken);
+  return user;
+}
+
+Result<void> AuthService::logout_all(UserId user) {
+  auto bumped = users_.bump_token_version(user);
+  if (!bumped) {
+    if (bumped.error().code == ErrorCode::NotFound) return Error::unauthenticated(kBadToken);
+    return std::move(bumped).error();
+  }
+  return {};
+}
+
+Result<void> AuthService::change_password(UserId user_id, std::string_view current_password,
+                                          std::string_view new_password) {
+  std::vector<FieldError> errors;
+  if (auto cur = check_text("current_password", current_password); !cur) append_fields(errors, cur.error());
+  if (auto pw = validate_password(new_password, "new_password"); !pw) append_fields(errors, pw.error());
+  if (!errors.empty()) return Error::invalid(std::move(errors));
+
+  auto user = users_.find_by_id(user_id);
+  if (!user) {
+    if (user.error().code == ErrorCode::NotFound) return Error::unauthenticated(kBadToken);
+    return std::move(user).error();
+  }
+  if (current_password.size() > kPasswordMaxBytes) return Error::unauthenticated("Incorrect password");
+  auto verified = hasher_.verify(current_password, user->password_hash);
+  if (!verified || !*verified) return Error::unauthenticated("Incorrect password");
+
+  auto hash = hasher_.hash(new_password);
+  if (!hash) return std::move(hash).error();
+  auto updated = users_.set_password(user_id, *hash);
+  if (!updated) return std::move(updated).error();
+  return {};
+}
+
+Result<AuthSession> AuthService::open_session(User user) {
+  const long long now = to_unix_seconds(clock_.now());
+  TokenClaims claims{user.id, user.email, user.token_version, now, now + kTokenLifetimeSeconds};
+  auto token = issuer_.issue(claims);
+  if (!token) return std::move(token).error();
+  return AuthSession{std::move(token).value(), kTokenLifetimeSeconds, std::move(user)};
+}
+
+}  // namespace todo::core
