@@ -74,7 +74,7 @@ std::string format_timestamp(Timestamp t) {
   const long long sod = secs - days * 86'400;
   const Civil c = civil_from_days(days);
   std::array<char, 40> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", c.year, c.month, c.day,
+  (void)std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", c.year, c.month, c.day,
                 sod / 3600, (sod / 60) % 60, sod % 60, frac);
   return std::string(buf.data());
 }
