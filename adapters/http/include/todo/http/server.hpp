@@ -1,0 +1,88 @@
+#pragma once
+// The HTTP/1.1 server (Boost.Beast inside server.cpp only): accepts
+// connections, enforces the limits and timeouts of SPEC §3, and runs each
+// request through the Handler on the lane it asks for. See
+// docs/decisions/0004-http-server.md for the threading model.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "todo/http/handler.hpp"
+
+namespace todo::http {
+
+// What the access log gets for every response the server writes.
+struct AccessRecord {
+  std::string_view method;
+  std::string_view path;  // without the query string: queries may carry search text
+  int status = 0;
+  std::chrono::microseconds duration{0};  // request fully read -> response written
+  std::string_view peer;
+};
+
+struct ServerOptions {
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
+  std::size_t io_threads = 1;
+  std::size_t max_connections = 4096;
+
+  std::size_t database_threads = 4;
+  std::size_t database_queue = 1024;
+  std::size_t crypto_threads = 1;
+  std::size_t crypto_queue = 64;
+
+  std::size_t body_limit = 1024 * 1024;
+  std::size_t header_limit = 16 * 1024;
+  // Time a client has to send one request's headers and body once its first
+  // byte arrived (and to send that first byte on a fresh connection).
+  std::chrono::milliseconds request_timeout{10'000};
+  // How long an idle keep-alive connection may wait for its next request.
+  std::chrono::milliseconds idle_timeout{60'000};
+  // Time a client has to take a response off our hands.
+  std::chrono::milliseconds write_timeout{10'000};
+  // After an error response that ends the connection (413, 431, 400), how
+  // long to keep reading and discarding before closing, so the client sees
+  // the answer rather than a reset (nginx's lingering close).
+  std::chrono::milliseconds linger_timeout{3'000};
+  // On stop: how long in-flight requests may take to finish.
+  std::chrono::milliseconds drain_timeout{10'000};
+
+  // SIGINT/SIGTERM call stop(). Off in tests that run several servers.
+  bool handle_signals = true;
+
+  // Both may be called from any I/O thread, concurrently.
+  std::function<void(const AccessRecord&)> on_access;
+  std::function<void(std::string_view)> on_warning;
+};
+
+class Server {
+ public:
+  // Binds and listens right away (so port() is known before run()); throws
+  // std::system_error when the address cannot be bound.
+  Server(ServerOptions options, const Handler& handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The bound port (the real one when options.port was 0).
+  std::uint16_t port() const noexcept;
+
+  // Serves until stop() (or a signal), then stops accepting, lets in-flight
+  // requests finish within drain_timeout, shuts the worker pools down and
+  // returns. Call once.
+  void run();
+
+  // Thread-safe; returns at once: run() does the draining.
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace todo::http

@@ -1,0 +1,581 @@
+// The only translation unit that includes Boost.Beast/Asio. Shaped like
+// Beast's advanced server: a listener accepts, one Session per connection
+// reads through a request_parser with limits and deadlines, hands the
+// request to the Handler on its lane, and writes answers strictly in order
+// (one request at a time per connection, so pipelining is safe).
+
+#include "todo/http/server.hpp"
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <ctime>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "todo/http/worker_pool.hpp"
+
+namespace todo::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::size_t kReadChunk = 4096;
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Written straight to a socket accepted over MAX_CONNECTIONS: no session,
+// no parsing, nothing held.
+constexpr std::string_view kOverCapacity =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Retry-After: 1\r\n"
+    "Connection: close\r\n"
+    "Content-Length: 25\r\n"
+    "\r\n"
+    "{\"detail\":\"server busy\"}";
+static_assert(std::string_view{"{\"detail\":\"server busy\"}"}.size() == 24);
+
+std::string to_std(beast::string_view text) { return std::string(text.data(), text.size()); }
+
+// RFC 9110 IMF-fixdate. strftime's %a/%b are locale-dependent, but this
+// process never calls setlocale, so they stay in the "C" locale.
+std::string http_date() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::array<char, 40> text{};
+  const std::size_t n = std::strftime(text.data(), text.size(), "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return std::string(text.data(), n);
+}
+
+// `detail` is one of our own constant phrases: nothing to escape.
+Response error_response(int status, std::string_view detail) {
+  Response response;
+  response.status = status;
+  response.set_header("Content-Type", "application/json");
+  response.body = "{\"detail\":\"" + std::string(detail) + "\"}";
+  return response;
+}
+
+Response busy_response() {
+  Response response = error_response(503, "server busy");
+  response.set_header("Retry-After", "1");
+  return response;
+}
+
+Response safe_handle(const Handler& handler, const Request& request) {
+  try {
+    return handler.handle(request);
+  } catch (...) {
+    // The Handler promises not to throw; this keeps a broken promise from
+    // killing a worker thread.
+    return error_response(500, "Internal Server Error");
+  }
+}
+
+std::string peer_of(const tcp::socket& socket) {
+  beast::error_code ec;
+  const tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  net::ip::address address = endpoint.address();
+  // A dual-stack listener on "::" sees IPv4 clients as ::ffff:a.b.c.d; the
+  // throttle and TRUSTED_PROXIES want the plain IPv4 form.
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+  }
+  return address.to_string();
+}
+
+bool must_not_have_body(int status) { return status < 200 || status == 204 || status == 304; }
+
+class Session;
+
+// All server state. It lives in this unnamed namespace rather than in
+// Server::Impl (private) so that Session can refer to it.
+class Engine {
+ public:
+  Engine(ServerOptions options, const Handler& handler);
+
+  void run();
+  void stop();
+  std::uint16_t port() const noexcept { return port_; }
+
+  const ServerOptions& options() const noexcept { return options_; }
+  const Handler& handler() const noexcept { return handler_; }
+  bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
+  WorkerPool& pool_for(Lane lane) { return lane == Lane::Crypto ? crypto_pool_ : database_pool_; }
+  void forget(const Session* session);
+  void warn(std::string_view message) const {
+    if (options_.on_warning) options_.on_warning(message);
+  }
+
+ private:
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+  void admit(tcp::socket socket);
+  void drain();
+
+  // Declared first so they outlive the io_context: destroying it destroys
+  // pending handlers, and with them sessions that unregister here.
+  std::mutex sessions_mutex_;
+  std::condition_variable sessions_changed_;
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
+
+  std::mutex stop_mutex_;
+  std::condition_variable stop_requested_cv_;
+  bool stop_requested_ = false;
+  std::atomic<bool> stopping_{false};
+
+  ServerOptions options_;
+  const Handler& handler_;
+
+  net::io_context ioc_;
+  // After the io_context so that jobs they drop (holding sessions, and so
+  // sockets) die while the io_context still exists.
+  WorkerPool database_pool_;
+  WorkerPool crypto_pool_;
+  // All on one strand: the accept chain, the retry timer, the signal wait
+  // and the close on stop never run concurrently.
+  net::strand<net::io_context::executor_type> accept_strand_;
+  tcp::acceptor acceptor_;
+  net::steady_timer accept_retry_;
+  net::signal_set signals_;
+  std::uint16_t port_ = 0;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Engine& server)
+      : stream_(std::move(socket)), server_(server), peer_(peer_of(stream_.socket())) {}
+
+  ~Session() { server_.forget(this); }
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::wait_for_request, shared_from_this(), true));
+  }
+
+  // Posted by the server when it begins to stop; runs on the session strand.
+  void on_server_stop() {
+    // Only a connection waiting for its next request is cut short; one that
+    // is mid-request finishes it and then closes (see wait_for_request).
+    if (phase_ == Phase::Idle) stream_.socket().cancel();
+  }
+
+  net::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
+  enum class Phase { Idle, Reading, Handling, Writing, Closing };
+
+  void wait_for_request(bool first) {
+    if (server_.stopping()) {
+      linger();
+      return;
+    }
+    phase_ = Phase::Idle;
+    if (buffer_.size() > 0) {  // a pipelined request is already here
+      read_header();
+      return;
+    }
+    // A fresh connection must speak promptly; a kept-alive one may idle longer.
+    const auto& options = server_.options();
+    stream_.expires_after(first ? options.request_timeout : options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
+  }
+
+  void on_first_bytes(beast::error_code ec, std::size_t bytes) {
+    if (ec) {  // idle timeout, peer closed, or server stopping: nothing to answer
+      close();
+      return;
+    }
+    buffer_.commit(bytes);
+    read_header();
+  }
+
+  void read_header() {
+    phase_ = Phase::Reading;
+    const auto& options = server_.options();
+    parser_.emplace();
+    parser_->body_limit(options.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(options.header_limit));
+    // One deadline covers headers and body: a slow client is cut off.
+    stream_.expires_after(options.request_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) {
+      on_read_error(ec);
+      return;
+    }
+    const auto expect = parser_->get()[bhttp::field::expect];
+    if (!parser_->is_done() && beast::iequals(expect, "100-continue")) {
+      // curl and others wait for this before sending a large body.
+      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                         if (write_ec) {
+                           self->close();
+                           return;
+                         }
+                         self->read_body();
+                       });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    if (parser_->is_done()) {
+      on_body({}, 0);
+      return;
+    }
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::on_body, shared_from_this()));
+  }
+
+  void on_body(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) {
+      on_read_error(ec);
+      return;
+    }
+    dispatch_request();
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      answer_and_close(413, "Request body too large");
+    } else if (ec == bhttp::error::header_limit) {
+      answer_and_close(431, "Request header fields too large");
+    } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+               ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+      answer_and_close(400, "Malformed HTTP request");
+    } else {
+      // Timeout (slow client), peer gone mid-request, or a clean close
+      // between requests: there is nobody to answer.
+      close();
+    }
+  }
+
+  // An error the server answers itself; the connection cannot be reused
+  // because the rest of the request was not (or could not be) parsed.
+  void answer_and_close(int status, std::string_view detail) {
+    started_ = SteadyClock::now();
+    if (parser_ && parser_->is_header_done()) {
+      note_request_line(parser_->get().method_string(), parser_->get().target());
+    } else {
+      method_ = "-";
+      path_ = "-";
+    }
+    keep_alive_ = false;
+    write(error_response(status, detail));
+  }
+
+  void note_request_line(beast::string_view method, beast::string_view target) {
+    method_ = to_std(method);
+    const auto query = target.find('?');
+    path_ = to_std(query == beast::string_view::npos ? target : target.substr(0, query));
+  }
+
+  void dispatch_request() {
+    phase_ = Phase::Handling;
+    started_ = SteadyClock::now();
+    bhttp::request<bhttp::string_body> message = parser_->release();
+    parser_.reset();
+    keep_alive_ = message.keep_alive();
+    note_request_line(message.method_string(), message.target());
+
+    Request request;
+    request.method = to_std(message.method_string());
+    request.target = to_std(message.target());
+    for (const auto& field : message) {
+      request.headers.push_back(Header{to_std(field.name_string()), to_std(field.value())});
+    }
+    request.body = std::move(message.body());
+    request.peer_address = peer_;
+
+    Lane lane = Lane::Database;
+    try {
+      lane = server_.handler().lane_for(request);
+    } catch (...) {
+      write(error_response(500, "Internal Server Error"));
+      return;
+    }
+    if (lane == Lane::Inline) {
+      write(safe_handle(server_.handler(), request));
+      return;
+    }
+    const bool queued = server_.pool_for(lane).try_submit(
+        [self = shared_from_this(), request = std::move(request)] {
+          Response response = safe_handle(self->server_.handler(), request);
+          net::post(self->executor(), [self, response = std::move(response)]() mutable {
+            self->write(std::move(response));
+          });
+        });
+    if (!queued) write(busy_response());
+  }
+
+  void write(Response answer) {
+    phase_ = Phase::Writing;
+    response_ = {};
+    response_.version(11);
+    response_.result(static_cast<unsigned>(answer.status));
+    for (auto& header : answer.headers) response_.insert(header.name, header.value);
+    if (!answer.header("X-Content-Type-Options")) {
+      response_.set("X-Content-Type-Options", "nosniff");
+    }
+    response_.set(bhttp::field::date, http_date());
+    response_.erase(bhttp::field::server);
+    if (must_not_have_body(answer.status)) answer.body.clear();
+    response_.body() = std::move(answer.body);
+    response_.keep_alive(keep_alive_ && !server_.stopping());
+    response_.prepare_payload();
+    // A HEAD answer carries the Content-Length a GET would, and no body.
+    if (method_ == "HEAD") response_.body().clear();
+
+    stream_.expires_after(server_.options().write_timeout);
+    bhttp::async_write(stream_, response_,
+                       beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t /*bytes*/) {
+    if (const auto& log = server_.options().on_access) {
+      log(AccessRecord{method_, path_, static_cast<int>(response_.result_int()),
+                       std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started_),
+                       peer_});
+    }
+    if (ec) {
+      close();
+      return;
+    }
+    if (!response_.keep_alive()) {
+      linger();
+      return;
+    }
+    wait_for_request(false);
+  }
+
+  // nginx's lingering close: stop sending, then read and discard what the
+  // client still sends (the rest of an oversized body, pipelined requests)
+  // for a bounded time, so closing does not reset the connection before the
+  // client has read our answer.
+  void linger() {
+    phase_ = Phase::Closing;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(server_.options().linger_timeout);
+    discard();
+  }
+
+  void discard() {
+    stream_.async_read_some(net::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) {
+                                self->close();
+                                return;
+                              }
+                              self->discard();
+                            });
+  }
+
+  void close() {
+    phase_ = Phase::Closing;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> response_;
+  std::array<char, kReadChunk> discard_{};
+  Engine& server_;
+  const std::string peer_;
+  Phase phase_ = Phase::Idle;
+  bool keep_alive_ = true;
+  std::string method_;
+  std::string path_;
+  SteadyClock::time_point started_{};
+};
+
+
+Engine::Engine(ServerOptions options, const Handler& handler)
+    : options_(std::move(options)),
+      handler_(handler),
+      ioc_(static_cast<int>(std::max<std::size_t>(1, options_.io_threads))),
+      database_pool_("database", std::max<std::size_t>(1, options_.database_threads),
+                     std::max<std::size_t>(1, options_.database_queue)),
+      crypto_pool_("crypto", std::max<std::size_t>(1, options_.crypto_threads),
+                   std::max<std::size_t>(1, options_.crypto_queue)),
+      accept_strand_(net::make_strand(ioc_)),
+      acceptor_(accept_strand_),
+      accept_retry_(accept_strand_),
+      signals_(accept_strand_) {
+  const tcp::endpoint endpoint{net::ip::make_address(options_.bind_address), options_.port};
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+}
+
+void Engine::forget(const Session* session) {
+  {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.erase(session);
+  }
+  sessions_changed_.notify_all();
+}
+
+void Engine::do_accept() {
+  acceptor_.async_accept(net::make_strand(ioc_),
+                         beast::bind_front_handler(&Engine::on_accept, this));
+}
+
+void Engine::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (stopping()) return;
+  if (ec) {
+    // Usually EMFILE: back off briefly instead of spinning on the error.
+    warn("accept failed: " + ec.message());
+    accept_retry_.expires_after(kAcceptRetryDelay);
+    accept_retry_.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && !stopping()) do_accept();
+    });
+    return;
+  }
+  admit(std::move(socket));
+  do_accept();
+}
+
+void Engine::admit(tcp::socket socket) {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    if (sessions_.size() < options_.max_connections) {
+      session = std::make_shared<Session>(std::move(socket), *this);
+      sessions_.emplace(session.get(), session);
+    }
+  }
+  if (session) {
+    session->start();
+    return;
+  }
+  // Over the cap: answer without reading, never block the accept loop.
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(net::buffer(kOverCapacity.data(), kOverCapacity.size()), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+void Engine::run() {
+  if (options_.handle_signals) {
+    signals_.add(SIGINT);
+    signals_.add(SIGTERM);
+    signals_.async_wait([this](beast::error_code ec, int /*signal*/) {
+      if (!ec) stop();
+    });
+  }
+  net::dispatch(accept_strand_, [this] { do_accept(); });
+
+  std::vector<std::thread> threads;
+  const std::size_t count = std::max<std::size_t>(1, options_.io_threads);
+  threads.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) threads.emplace_back([this] { ioc_.run(); });
+
+  {
+    std::unique_lock lock(stop_mutex_);
+    stop_requested_cv_.wait(lock, [this] { return stop_requested_; });
+  }
+  drain();
+  ioc_.stop();
+  for (auto& thread : threads) thread.join();
+  database_pool_.shutdown();
+  crypto_pool_.shutdown();
+}
+
+void Engine::drain() {
+  stopping_.store(true, std::memory_order_release);
+  net::post(accept_strand_, [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    accept_retry_.cancel();
+    signals_.cancel(ignored);
+  });
+
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    for (auto& entry : sessions_) {
+      if (auto session = entry.second.lock()) open.push_back(std::move(session));
+    }
+  }
+  for (auto& session : open) {
+    net::post(session->executor(), [session] { session->on_server_stop(); });
+  }
+  open.clear();  // may run a Session destructor, which takes sessions_mutex_
+
+  std::unique_lock lock(sessions_mutex_);
+  const bool drained = sessions_changed_.wait_for(lock, options_.drain_timeout,
+                                                  [this] { return sessions_.empty(); });
+  if (!drained) {
+    const std::size_t left = sessions_.size();
+    lock.unlock();
+    warn(std::to_string(left) + " connection(s) still busy after the drain timeout; closing them");
+  }
+}
+
+void Engine::stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stop_requested_ = true;
+  }
+  stop_requested_cv_.notify_all();
+}
+
+}  // namespace
+
+class Server::Impl : public Engine {
+ public:
+  using Engine::Engine;
+};
+
+Server::Server(ServerOptions options, const Handler& handler)
+    : impl_(std::make_unique<Impl>(std::move(options), handler)) {}
+
+Server::~Server() = default;
+
+std::uint16_t Server::port() const noexcept { return impl_->port(); }
+
+void Server::run() { impl_->run(); }
+
+void Server::stop() { impl_->stop(); }
+
+}  // namespace todo::http
