@@ -1,0 +1,420 @@
+// AuthService on the memory user repository, the fake hasher/tokens, a
+// manual clock and the in-process throttle.
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/core_test_support.hpp"
+#include "support/fake_hasher.hpp"
+#include "support/fake_tokens.hpp"
+#include "todo/core/auth_service.hpp"
+#include "todo/memory/in_process_login_throttle.hpp"
+#include "todo/memory/manual_clock.hpp"
+#include "todo/memory/memory_user_repository.hpp"
+
+using namespace todo::core;
+using todo::memory::InProcessLoginThrottle;
+using todo::memory::ManualClock;
+using todo::memory::MemoryUserRepository;
+using todo::memory::ThrottleLimits;
+using todo::test::FakeHasher;
+using todo::test::FakeTokens;
+using todo::test::code_of;
+using todo::test::field_names;
+using todo::test::names_field;
+using todo::test::repeat;
+
+namespace {
+
+// Wraps the memory repository so a test can make a user disappear, as if
+// deleted by an operator while one of their tokens is still out there.
+class ForgettingUserRepository final : public UserRepository {
+ public:
+  Result<User> create(const NewUser& user) override { return inner_.create(user); }
+  Result<User> find_by_id(UserId id) override {
+    if (forgotten_.count(id) != 0) return Error::not_found("user not found");
+    return inner_.find_by_id(id);
+  }
+  Result<User> find_by_email(std::string_view email) override {
+    auto user = inner_.find_by_email(email);
+    if (user && forgotten_.count(user->id) != 0) return Error::not_found("user not found");
+    return user;
+  }
+  Result<User> bump_token_version(UserId id) override { return inner_.bump_token_version(id); }
+  Result<User> set_password(UserId id, std::string_view hash) override { return inner_.set_password(id, hash); }
+
+  void forget(UserId id) { forgotten_.insert(id); }
+
+ private:
+  MemoryUserRepository inner_;
+  std::set<UserId> forgotten_;
+};
+
+constexpr const char* kPassword = "correct horse";
+constexpr const char* kAddress = "203.0.113.7";
+
+struct AuthFixture {
+  explicit AuthFixture(ThrottleLimits limits = {}) : throttle(clock, limits) {}
+
+  ManualClock clock;
+  ForgettingUserRepository users;
+  FakeHasher hasher;
+  FakeTokens tokens{clock};
+  InProcessLoginThrottle throttle;
+  AuthService auth{users, hasher, tokens, tokens, clock, throttle};
+
+  Result<AuthSession> signup(const std::string& email, const std::string& password = kPassword,
+                             std::optional<std::string> username = std::nullopt,
+                             const std::string& address = kAddress) {
+    return auth.signup(SignupCommand{email, password, std::move(username), address});
+  }
+  AuthSession signup_ok(const std::string& email, const std::string& password = kPassword,
+                        std::optional<std::string> username = std::nullopt) {
+    auto r = signup(email, password, std::move(username));
+    if (!r) FAIL("signup failed: " << r.error().message);
+    return std::move(r).value();
+  }
+  Result<AuthSession> login(const std::string& email, const std::string& password,
+                            const std::string& address = kAddress) {
+    return auth.login(LoginCommand{email, password, address});
+  }
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------- signup
+
+TEST_CASE("signup returns a token for the new user and the user", "[auth][signup]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com", kPassword, "alice");
+  CHECK(s.user.id > 0);
+  CHECK(s.user.email == "alice@example.com");
+  CHECK(s.user.username == std::string("alice"));
+  CHECK(s.user.created_at == f.clock.now());
+  CHECK(s.user.token_version == 0);
+  CHECK(s.expires_in == 604800);
+  CHECK_FALSE(s.access_token.empty());
+
+  const auto me = f.auth.authenticate(s.access_token);
+  REQUIRE(me.has_value());
+  CHECK(me->id == s.user.id);
+}
+
+TEST_CASE("signup token claims carry id, email, version, issued-at and a 7-day expiry", "[auth][signup]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  const auto claims = f.tokens.verify(s.access_token);
+  REQUIRE(claims.has_value());
+  const long long now = to_unix_seconds(f.clock.now());
+  CHECK(claims->user_id == s.user.id);
+  CHECK(claims->email == "alice@example.com");
+  CHECK(claims->token_version == 0);
+  CHECK(claims->issued_at == now);
+  CHECK(claims->expires_at == now + 604800);
+}
+
+TEST_CASE("signup normalises the email and stores only a hash of the password", "[auth][signup]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("  Alice@Example.COM ");
+  CHECK(s.user.email == "alice@example.com");
+  CHECK(s.user.password_hash != kPassword);
+  CHECK(f.hasher.hash_calls() >= 1);
+  const auto stored = f.users.find_by_email("alice@example.com");
+  REQUIRE(stored.has_value());
+  CHECK(stored->password_hash.rfind("fake$", 0) == 0);
+}
+
+TEST_CASE("signup without a username leaves it null", "[auth][signup]") {
+  AuthFixture f;
+  CHECK_FALSE(f.signup_ok("bob@example.com").user.username.has_value());
+}
+
+TEST_CASE("signup refuses an email already taken, case-insensitively", "[auth][signup]") {
+  AuthFixture f;
+  f.signup_ok("alice@example.com");
+  const auto again = f.signup("ALICE@example.com ", "another password");
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error().code == ErrorCode::AlreadyExists);
+  CHECK(again.error().message.find("email") != std::string::npos);
+}
+
+TEST_CASE("signup refuses a username already taken, case-insensitively", "[auth][signup]") {
+  AuthFixture f;
+  f.signup_ok("alice@example.com", kPassword, "Alice");
+  const auto again = f.signup("other@example.com", kPassword, "aLICE");
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error().code == ErrorCode::AlreadyExists);
+  CHECK(again.error().message.find("username") != std::string::npos);
+  // The email of the refused signup is still free.
+  CHECK(f.signup("other@example.com", kPassword, "other").has_value());
+}
+
+TEST_CASE("signup reports every invalid field at once", "[auth][signup]") {
+  AuthFixture f;
+  const auto r = f.signup("not-an-email", "short", std::string("bad name"));
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == ErrorCode::InvalidArgument);
+  CHECK(field_names(r.error()) == std::vector<std::string>{"email", "password", "username"});
+  CHECK(f.hasher.hash_calls() == 0);
+}
+
+TEST_CASE("signup takes a 72-byte password and refuses 73 bytes", "[auth][signup]") {
+  AuthFixture f;
+  CHECK(f.signup("a@example.com", repeat("p", 72)).has_value());
+  CHECK(names_field(f.signup("b@example.com", repeat("p", 73)), "password"));
+}
+
+TEST_CASE("signup is throttled per client address", "[auth][signup][throttle]") {
+  ThrottleLimits limits;
+  limits.signup_per_address = 2;
+  AuthFixture f(limits);
+  CHECK(f.signup("a@example.com").has_value());
+  CHECK(f.signup("b@example.com").has_value());
+  const auto third = f.signup("c@example.com");
+  REQUIRE_FALSE(third.has_value());
+  CHECK(third.error().code == ErrorCode::ResourceExhausted);
+  REQUIRE(third.error().retry_after_s.has_value());
+  CHECK(*third.error().retry_after_s > 0);
+  CHECK(f.users.find_by_email("c@example.com").error().code == ErrorCode::NotFound);
+  // Another address is not affected.
+  CHECK(f.signup("c@example.com", kPassword, std::nullopt, "198.51.100.1").has_value());
+}
+
+// ---------------------------------------------------------------- login
+
+TEST_CASE("login with the right password returns a working token", "[auth][login]") {
+  AuthFixture f;
+  const AuthSession signed_up = f.signup_ok("alice@example.com");
+  const auto s = f.login("alice@example.com", kPassword);
+  REQUIRE(s.has_value());
+  CHECK(s->user.id == signed_up.user.id);
+  CHECK(s->expires_in == 604800);
+  const auto me = f.auth.authenticate(s->access_token);
+  REQUIRE(me.has_value());
+  CHECK(me->email == "alice@example.com");
+}
+
+TEST_CASE("login normalises the email it is given", "[auth][login]") {
+  AuthFixture f;
+  f.signup_ok("alice@example.com");
+  CHECK(f.login("  ALICE@Example.com ", kPassword).has_value());
+}
+
+TEST_CASE("login gives the same error for an unknown email and a wrong password", "[auth][login]") {
+  AuthFixture f;
+  f.signup_ok("alice@example.com");
+  const auto wrong = f.login("alice@example.com", "wrong password");
+  const auto unknown = f.login("nobody@example.com", kPassword);
+  REQUIRE_FALSE(wrong.has_value());
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(wrong.error().code == ErrorCode::Unauthenticated);
+  CHECK(unknown.error().code == ErrorCode::Unauthenticated);
+  CHECK(wrong.error().message == "Incorrect email or password");
+  CHECK(unknown.error().message == wrong.error().message);
+}
+
+TEST_CASE("login verifies a hash for an unknown email as for a wrong password", "[auth][login]") {
+  AuthFixture f;
+  f.signup_ok("alice@example.com");
+  const int before_wrong = f.hasher.verify_calls();
+  CHECK_FALSE(f.login("alice@example.com", "wrong password").has_value());
+  CHECK(f.hasher.verify_calls() == before_wrong + 1);
+  const int before_unknown = f.hasher.verify_calls();
+  CHECK_FALSE(f.login("nobody@example.com", "wrong password").has_value());
+  CHECK(f.hasher.verify_calls() == before_unknown + 1);
+}
+
+TEST_CASE("login refuses a password over 72 bytes instead of truncating it", "[auth][login]") {
+  AuthFixture f;
+  f.signup_ok("alice@example.com", repeat("p", 72));
+  CHECK(f.login("alice@example.com", repeat("p", 72)).has_value());
+  // bcrypt would ignore the 73rd byte and match: that must never log in.
+  const auto longer = f.login("alice@example.com", repeat("p", 72) + "x");
+  REQUIRE_FALSE(longer.has_value());
+  CHECK((longer.error().code == ErrorCode::InvalidArgument || longer.error().code == ErrorCode::Unauthenticated));
+}
+
+TEST_CASE("login is refused with ResourceExhausted after 10 failures, before the password is checked",
+          "[auth][login][throttle]") {
+  AuthFixture f;
+  f.signup_ok("alice@example.com");
+  for (int i = 0; i < 10; ++i) {
+    const auto r = f.login("alice@example.com", "wrong password");
+    REQUIRE_FALSE(r.has_value());
+    REQUIRE(r.error().code == ErrorCode::Unauthenticated);
+  }
+  const int verifies = f.hasher.verify_calls();
+  const auto blocked = f.login("alice@example.com", kPassword);
+  REQUIRE_FALSE(blocked.has_value());
+  CHECK(blocked.error().code == ErrorCode::ResourceExhausted);
+  REQUIRE(blocked.error().retry_after_s.has_value());
+  CHECK(*blocked.error().retry_after_s > 0);
+  CHECK(*blocked.error().retry_after_s <= 15 * 60);
+  CHECK(f.hasher.verify_calls() == verifies);
+}
+
+TEST_CASE("login throttling answers the same for an unknown email", "[auth][login][throttle]") {
+  AuthFixture f;
+  f.signup_ok("alice@example.com");
+  for (int i = 0; i < 10; ++i) {
+    CHECK_FALSE(f.login("alice@example.com", "wrong password").has_value());
+    CHECK_FALSE(f.login("ghost@example.com", "wrong password").has_value());
+  }
+  const auto known = f.login("alice@example.com", "wrong password");
+  const auto unknown = f.login("ghost@example.com", "wrong password");
+  REQUIRE_FALSE(known.has_value());
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(known.error().code == ErrorCode::ResourceExhausted);
+  CHECK(unknown.error().code == ErrorCode::ResourceExhausted);
+  CHECK(known.error().message == unknown.error().message);
+}
+
+TEST_CASE("login failures count per normalised email", "[auth][login][throttle]") {
+  AuthFixture f;
+  f.signup_ok("alice@example.com");
+  for (int i = 0; i < 5; ++i) CHECK_FALSE(f.login("Alice@Example.com", "wrong password").has_value());
+  for (int i = 0; i < 5; ++i) CHECK_FALSE(f.login(" alice@example.com", "wrong password").has_value());
+  CHECK(code_of(f.login("alice@example.com", kPassword)) == "ResourceExhausted");
+}
+
+TEST_CASE("a successful login resets the email's failure count", "[auth][login][throttle]") {
+  AuthFixture f;
+  f.signup_ok("alice@example.com");
+  for (int i = 0; i < 9; ++i) CHECK_FALSE(f.login("alice@example.com", "wrong password").has_value());
+  REQUIRE(f.login("alice@example.com", kPassword).has_value());
+  for (int i = 0; i < 9; ++i) CHECK_FALSE(f.login("alice@example.com", "wrong password").has_value());
+  CHECK(f.login("alice@example.com", kPassword).has_value());
+}
+
+TEST_CASE("login throttling lifts once the 15-minute window has passed", "[auth][login][throttle]") {
+  AuthFixture f;
+  f.signup_ok("alice@example.com");
+  for (int i = 0; i < 10; ++i) CHECK_FALSE(f.login("alice@example.com", "wrong password").has_value());
+  CHECK(code_of(f.login("alice@example.com", kPassword)) == "ResourceExhausted");
+  f.clock.advance(std::chrono::minutes(15) + std::chrono::seconds(1));
+  CHECK(f.login("alice@example.com", kPassword).has_value());
+}
+
+// ---------------------------------------------------------------- authenticate
+
+TEST_CASE("authenticate refuses malformed and tampered tokens", "[auth][token]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  std::string tampered = s.access_token;
+  tampered[4] = tampered[4] == '9' ? '8' : '9';  // the user id digit
+  for (const std::string& bad : {std::string(), std::string("garbage"), tampered,
+                                 s.access_token + "x", s.access_token.substr(1)}) {
+    INFO(bad);
+    const auto r = f.auth.authenticate(bad);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::Unauthenticated);
+  }
+}
+
+TEST_CASE("authenticate accepts a token until its expiry and refuses it after", "[auth][token]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  f.clock.advance(std::chrono::seconds(604800 - 1));
+  CHECK(f.auth.authenticate(s.access_token).has_value());
+  f.clock.advance(std::chrono::seconds(1));
+  const auto expired = f.auth.authenticate(s.access_token);
+  REQUIRE_FALSE(expired.has_value());
+  CHECK(expired.error().code == ErrorCode::Unauthenticated);
+}
+
+TEST_CASE("authenticate refuses the token of a user who no longer exists", "[auth][token]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  f.users.forget(s.user.id);
+  const auto r = f.auth.authenticate(s.access_token);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == ErrorCode::Unauthenticated);
+
+  // Nor a well-formed token for an id that never existed.
+  const long long now = to_unix_seconds(f.clock.now());
+  const std::string forged = FakeTokens::encode(TokenClaims{999, "x@example.com", 0, now, now + 60});
+  CHECK(code_of(f.auth.authenticate(forged)) == "Unauthenticated");
+}
+
+TEST_CASE("authenticate refuses a token whose version differs from the user's", "[auth][token]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  const long long now = to_unix_seconds(f.clock.now());
+  const std::string newer = FakeTokens::encode(TokenClaims{s.user.id, s.user.email, 1, now, now + 60});
+  CHECK(code_of(f.auth.authenticate(newer)) == "Unauthenticated");
+  const std::string same = FakeTokens::encode(TokenClaims{s.user.id, s.user.email, 0, now, now + 60});
+  CHECK(f.auth.authenticate(same).has_value());
+}
+
+TEST_CASE("authenticate accepts a token without issued-at (minted by the replaced backend)", "[auth][token]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  const long long now = to_unix_seconds(f.clock.now());
+  const std::string legacy = FakeTokens::encode(TokenClaims{s.user.id, s.user.email, 0, std::nullopt, now + 60});
+  const auto me = f.auth.authenticate(legacy);
+  REQUIRE(me.has_value());
+  CHECK(me->id == s.user.id);
+}
+
+// ---------------------------------------------------------------- revocation
+
+TEST_CASE("logout_all revokes every earlier token and new logins work", "[auth][revocation]") {
+  AuthFixture f;
+  const AuthSession first = f.signup_ok("alice@example.com");
+  const auto second = f.login("alice@example.com", kPassword);
+  REQUIRE(second.has_value());
+
+  REQUIRE(f.auth.logout_all(first.user.id).has_value());
+  CHECK(code_of(f.auth.authenticate(first.access_token)) == "Unauthenticated");
+  CHECK(code_of(f.auth.authenticate(second->access_token)) == "Unauthenticated");
+
+  const auto fresh = f.login("alice@example.com", kPassword);
+  REQUIRE(fresh.has_value());
+  CHECK(fresh->user.token_version == 1);
+  CHECK(f.auth.authenticate(fresh->access_token).has_value());
+}
+
+TEST_CASE("logout_all of one user leaves other users' tokens working", "[auth][revocation]") {
+  AuthFixture f;
+  const AuthSession alice = f.signup_ok("alice@example.com");
+  const AuthSession bob = f.signup_ok("bob@example.com");
+  REQUIRE(f.auth.logout_all(alice.user.id).has_value());
+  CHECK(f.auth.authenticate(bob.access_token).has_value());
+}
+
+TEST_CASE("change_password revokes every earlier token and swaps the password", "[auth][revocation]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  REQUIRE(f.auth.change_password(s.user.id, kPassword, "new password!").has_value());
+
+  CHECK(code_of(f.auth.authenticate(s.access_token)) == "Unauthenticated");
+  CHECK(code_of(f.login("alice@example.com", kPassword)) == "Unauthenticated");
+  const auto fresh = f.login("alice@example.com", "new password!");
+  REQUIRE(fresh.has_value());
+  CHECK(f.auth.authenticate(fresh->access_token).has_value());
+}
+
+TEST_CASE("change_password with a wrong current password is Unauthenticated and changes nothing",
+          "[auth][revocation]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  const auto r = f.auth.change_password(s.user.id, "not my password", "new password!");
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == ErrorCode::Unauthenticated);
+  CHECK(f.auth.authenticate(s.access_token).has_value());
+  CHECK(f.login("alice@example.com", kPassword).has_value());
+  CHECK(code_of(f.login("alice@example.com", "new password!")) == "Unauthenticated");
+}
+
+TEST_CASE("change_password refuses an invalid new password naming 'new_password'", "[auth][revocation]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  CHECK(names_field(f.auth.change_password(s.user.id, kPassword, "short"), "new_password"));
+  CHECK(names_field(f.auth.change_password(s.user.id, kPassword, repeat("p", 73)), "new_password"));
+  CHECK(f.auth.authenticate(s.access_token).has_value());
+  CHECK(f.login("alice@example.com", kPassword).has_value());
+}
