@@ -1,0 +1,473 @@
+// TaskService on the memory task repository and a manual clock: defaults,
+// validation, per-user scoping, partial updates and completion.
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/core_test_support.hpp"
+#include "todo/core/task_service.hpp"
+#include "todo/memory/manual_clock.hpp"
+#include "todo/memory/memory_task_repository.hpp"
+
+using namespace todo::core;
+using todo::memory::ManualClock;
+using todo::memory::MemoryTaskRepository;
+using todo::test::code_of;
+using todo::test::field_names;
+using todo::test::names_field;
+using todo::test::repeat;
+
+namespace {
+
+constexpr UserId kAlice = 1;
+constexpr UserId kBob = 2;
+
+// Nullable<T> spelled out: a value, an explicit null, or absent ({}).
+template <class T>
+Nullable<T> value(T v) {
+  return std::optional<T>(std::move(v));
+}
+template <class T>
+Nullable<T> null() {
+  return std::optional<T>(std::nullopt);
+}
+
+struct TaskFixture {
+  ManualClock clock;
+  MemoryTaskRepository repo;
+  TaskService tasks{repo, clock};
+
+  Task create_ok(UserId owner, const std::string& title) {
+    CreateTaskCommand cmd;
+    cmd.title = value(title);
+    return create_ok(owner, cmd);
+  }
+  Task create_ok(UserId owner, const CreateTaskCommand& cmd) {
+    auto r = tasks.create(owner, cmd);
+    if (!r) FAIL("create failed: " << r.error().message);
+    return std::move(r).value();
+  }
+  Task update_ok(UserId owner, TaskId id, const UpdateTaskCommand& cmd) {
+    auto r = tasks.update(owner, id, cmd);
+    if (!r) FAIL("update failed: " << r.error().message);
+    return std::move(r).value();
+  }
+  Task full_task(UserId owner) {
+    CreateTaskCommand cmd;
+    cmd.title = value<std::string>("Full");
+    cmd.description = value<std::string>("notes");
+    cmd.priority = value<std::string>("high");
+    cmd.tags = value<std::string>("a,b");
+    cmd.due_date = value<std::string>("2026-12-01");
+    return create_ok(owner, cmd);
+  }
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------- create
+
+TEST_CASE("create with only a title applies the defaults", "[tasks][create]") {
+  TaskFixture f;
+  const Task t = f.create_ok(kAlice, "Buy milk");
+  CHECK(t.id > 0);
+  CHECK(t.user_id == kAlice);
+  CHECK(t.title == "Buy milk");
+  CHECK_FALSE(t.description.has_value());
+  CHECK_FALSE(t.completed);
+  CHECK(t.priority == Priority::Medium);
+  CHECK(t.tags.empty());
+  CHECK_FALSE(t.due_date.has_value());
+  CHECK(t.created_at == f.clock.now());
+  CHECK(t.updated_at == f.clock.now());
+}
+
+TEST_CASE("create reads every field", "[tasks][create]") {
+  TaskFixture f;
+  CreateTaskCommand cmd;
+  cmd.title = value<std::string>("  Plan trip  ");
+  cmd.description = value<std::string>("Book flights");
+  cmd.completed = value(true);
+  cmd.priority = value<std::string>("high");
+  cmd.tags = value<std::string>(" travel , family ");
+  cmd.due_date = value<std::string>("2026-12-01T10:30");
+  const Task t = f.create_ok(kAlice, cmd);
+  CHECK(t.title == "Plan trip");
+  CHECK(t.description == std::string("Book flights"));
+  CHECK(t.completed);
+  CHECK(t.priority == Priority::High);
+  CHECK(t.tags == std::vector<std::string>{"travel", "family"});
+  CHECK(t.due_date == parse_timestamp("2026-12-01T10:30:00Z"));
+}
+
+TEST_CASE("create treats null like absent for optional fields", "[tasks][create]") {
+  TaskFixture f;
+  CreateTaskCommand cmd;
+  cmd.title = value<std::string>("Nulls");
+  cmd.description = null<std::string>();
+  cmd.completed = null<bool>();
+  cmd.priority = null<std::string>();
+  cmd.tags = null<std::string>();
+  cmd.due_date = null<std::string>();
+  const Task t = f.create_ok(kAlice, cmd);
+  CHECK_FALSE(t.description.has_value());
+  CHECK_FALSE(t.completed);
+  CHECK(t.priority == Priority::Medium);
+  CHECK(t.tags.empty());
+  CHECK_FALSE(t.due_date.has_value());
+}
+
+TEST_CASE("create accepts what the replaced frontend's form sends", "[tasks][create]") {
+  TaskFixture f;
+  CreateTaskCommand cmd;
+  cmd.title = value<std::string>("From the form");
+  cmd.description = value<std::string>("");
+  cmd.tags = value<std::string>("");
+  cmd.due_date = null<std::string>();
+  cmd.completed = value(false);
+  const Task t = f.create_ok(kAlice, cmd);
+  CHECK(t.tags.empty());
+  CHECK_FALSE(t.due_date.has_value());
+  CHECK_FALSE(t.completed);
+
+  cmd.due_date = value<std::string>("2026-12-01T10:30");  // a datetime-local value
+  CHECK(f.create_ok(kAlice, cmd).due_date == parse_timestamp("2026-12-01T10:30:00Z"));
+}
+
+TEST_CASE("create without a title is refused as missing", "[tasks][create]") {
+  TaskFixture f;
+  const auto r = f.tasks.create(kAlice, CreateTaskCommand{});
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == ErrorCode::InvalidArgument);
+  REQUIRE(r.error().fields.size() == 1);
+  CHECK(r.error().fields[0].field == "title");
+  CHECK(r.error().fields[0].type == "missing");
+}
+
+TEST_CASE("create with a null, empty or blank title is refused", "[tasks][create]") {
+  TaskFixture f;
+  CreateTaskCommand cmd;
+  cmd.title = null<std::string>();
+  const auto null_title = f.tasks.create(kAlice, cmd);
+  CHECK(names_field(null_title, "title"));
+  REQUIRE_FALSE(null_title.has_value());
+  CHECK(null_title.error().fields[0].type != "missing");
+  cmd.title = value<std::string>("   ");
+  CHECK(names_field(f.tasks.create(kAlice, cmd), "title"));
+  cmd.title = value<std::string>("");
+  CHECK(names_field(f.tasks.create(kAlice, cmd), "title"));
+}
+
+TEST_CASE("create reports every invalid field at once and stores nothing", "[tasks][create]") {
+  TaskFixture f;
+  CreateTaskCommand cmd;
+  cmd.title = value(repeat("t", 256));
+  cmd.description = value(repeat("d", 1001));
+  cmd.priority = value<std::string>("urgent");
+  cmd.tags = value<std::string>("a,,b");
+  cmd.due_date = value<std::string>("someday");
+  const auto r = f.tasks.create(kAlice, cmd);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == ErrorCode::InvalidArgument);
+  CHECK(field_names(r.error()) ==
+        std::vector<std::string>{"description", "due_date", "priority", "tags", "title"});
+  CHECK(f.tasks.list(kAlice, TaskQuery{})->total == 0);
+}
+
+TEST_CASE("create refuses invalid UTF-8 and NUL in every string field", "[tasks][create][utf8]") {
+  TaskFixture f;
+  const std::string nul("x\0y", 3);
+  const std::string bad = "x\xED\xA0\x80";
+  for (const std::string& poison : {nul, bad}) {
+    CreateTaskCommand cmd;
+    cmd.title = value("ok " + poison);
+    cmd.description = value("ok " + poison);
+    cmd.priority = value(poison);
+    cmd.tags = value("ok," + poison);
+    cmd.due_date = value("2026-12-01" + poison);
+    const auto r = f.tasks.create(kAlice, cmd);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(field_names(r.error()) ==
+          std::vector<std::string>{"description", "due_date", "priority", "tags", "title"});
+  }
+}
+
+TEST_CASE("create assigns distinct ids", "[tasks][create]") {
+  TaskFixture f;
+  const Task a = f.create_ok(kAlice, "a");
+  const Task b = f.create_ok(kAlice, "b");
+  const Task c = f.create_ok(kBob, "c");
+  CHECK(a.id != b.id);
+  CHECK(b.id != c.id);
+  CHECK(a.id != c.id);
+}
+
+// ---------------------------------------------------------------- scoping
+
+TEST_CASE("get returns the owner's task", "[tasks][scope]") {
+  TaskFixture f;
+  const Task t = f.create_ok(kAlice, "mine");
+  const auto got = f.tasks.get(kAlice, t.id);
+  REQUIRE(got.has_value());
+  CHECK(got->title == "mine");
+  CHECK(got->id == t.id);
+}
+
+TEST_CASE("another user's task is NotFound, exactly like a missing one", "[tasks][scope]") {
+  TaskFixture f;
+  const Task t = f.create_ok(kAlice, "alice's");
+  const auto missing = f.tasks.get(kBob, t.id + 100);
+  const auto foreign = f.tasks.get(kBob, t.id);
+  REQUIRE_FALSE(foreign.has_value());
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(foreign.error().code == ErrorCode::NotFound);
+  CHECK(missing.error().code == ErrorCode::NotFound);
+  CHECK(foreign.error().message == missing.error().message);
+  CHECK(code_of(f.tasks.get(kAlice, 0)) == "NotFound");
+  CHECK(code_of(f.tasks.get(kAlice, -1)) == "NotFound");
+}
+
+TEST_CASE("list shows only the caller's tasks", "[tasks][scope]") {
+  TaskFixture f;
+  for (const char* t : {"a1", "a2", "a3"}) f.create_ok(kAlice, t);
+  for (const char* t : {"b1", "b2"}) f.create_ok(kBob, t);
+  const auto alice = f.tasks.list(kAlice, TaskQuery{});
+  REQUIRE(alice.has_value());
+  CHECK(alice->total == 3);
+  REQUIRE(alice->items.size() == 3);
+  for (const Task& t : alice->items) CHECK(t.user_id == kAlice);
+  CHECK(f.tasks.list(kBob, TaskQuery{})->total == 2);
+  CHECK(f.tasks.list(3, TaskQuery{})->total == 0);
+}
+
+TEST_CASE("list refuses a query with limit or offset out of range", "[tasks][list]") {
+  TaskFixture f;
+  TaskQuery q;
+  q.limit = 0;
+  CHECK(names_field(f.tasks.list(kAlice, q), "limit"));
+  q.limit = 501;
+  CHECK(names_field(f.tasks.list(kAlice, q), "limit"));
+  q.limit = 10;
+  q.offset = -1;
+  CHECK(names_field(f.tasks.list(kAlice, q), "offset"));
+}
+
+TEST_CASE("update, complete and remove of another user's task are NotFound and change nothing",
+          "[tasks][scope]") {
+  TaskFixture f;
+  const Task t = f.full_task(kAlice);
+  UpdateTaskCommand cmd;
+  cmd.title = value<std::string>("hijacked");
+  CHECK(code_of(f.tasks.update(kBob, t.id, cmd)) == "NotFound");
+  CHECK(code_of(f.tasks.complete(kBob, t.id, true)) == "NotFound");
+  CHECK(code_of(f.tasks.complete(kBob, t.id, std::nullopt)) == "NotFound");
+  const auto removed = f.tasks.remove(kBob, t.id);
+  REQUIRE_FALSE(removed.has_value());
+  CHECK(removed.error().code == ErrorCode::NotFound);
+
+  const auto still = f.tasks.get(kAlice, t.id);
+  REQUIRE(still.has_value());
+  CHECK(still->title == "Full");
+  CHECK_FALSE(still->completed);
+  CHECK(still->updated_at == t.updated_at);
+}
+
+// ---------------------------------------------------------------- update
+
+TEST_CASE("update changes only the fields present", "[tasks][update]") {
+  TaskFixture f;
+  const Task t = f.full_task(kAlice);
+  UpdateTaskCommand cmd;
+  cmd.description = value<std::string>("new notes");
+  const Task u = f.update_ok(kAlice, t.id, cmd);
+  CHECK(u.description == std::string("new notes"));
+  CHECK(u.title == t.title);
+  CHECK(u.completed == t.completed);
+  CHECK(u.priority == t.priority);
+  CHECK(u.tags == t.tags);
+  CHECK(u.due_date == t.due_date);
+  CHECK(u.created_at == t.created_at);
+}
+
+TEST_CASE("update with every field present replaces them all", "[tasks][update]") {
+  TaskFixture f;
+  const Task t = f.full_task(kAlice);
+  UpdateTaskCommand cmd;
+  cmd.title = value<std::string>(" Renamed ");
+  cmd.description = value<std::string>("d2");
+  cmd.completed = value(true);
+  cmd.priority = value<std::string>("low");
+  cmd.tags = value<std::string>("x, y ,z");
+  cmd.due_date = value<std::string>("2027-01-02T03:04:05+01:00");
+  const Task u = f.update_ok(kAlice, t.id, cmd);
+  CHECK(u.title == "Renamed");
+  CHECK(u.description == std::string("d2"));
+  CHECK(u.completed);
+  CHECK(u.priority == Priority::Low);
+  CHECK(u.tags == std::vector<std::string>{"x", "y", "z"});
+  CHECK(u.due_date == parse_timestamp("2027-01-02T02:04:05Z"));
+  CHECK(u.id == t.id);
+  CHECK(u.user_id == kAlice);
+}
+
+TEST_CASE("update with null clears description, tags and due_date", "[tasks][update]") {
+  TaskFixture f;
+  const Task t = f.full_task(kAlice);
+  UpdateTaskCommand cmd;
+  cmd.description = null<std::string>();
+  cmd.tags = null<std::string>();
+  cmd.due_date = null<std::string>();
+  const Task u = f.update_ok(kAlice, t.id, cmd);
+  CHECK_FALSE(u.description.has_value());
+  CHECK(u.tags.empty());
+  CHECK_FALSE(u.due_date.has_value());
+  CHECK(u.title == t.title);
+  CHECK(u.priority == Priority::High);
+}
+
+TEST_CASE("update with empty tags clears them", "[tasks][update]") {
+  TaskFixture f;
+  const Task t = f.full_task(kAlice);
+  UpdateTaskCommand cmd;
+  cmd.tags = value<std::string>("");
+  CHECK(f.update_ok(kAlice, t.id, cmd).tags.empty());
+}
+
+TEST_CASE("update with null title, priority or completed is refused and changes nothing", "[tasks][update]") {
+  TaskFixture f;
+  const Task t = f.full_task(kAlice);
+  SECTION("title") {
+    UpdateTaskCommand cmd;
+    cmd.title = null<std::string>();
+    CHECK(names_field(f.tasks.update(kAlice, t.id, cmd), "title"));
+  }
+  SECTION("priority") {
+    UpdateTaskCommand cmd;
+    cmd.priority = null<std::string>();
+    CHECK(names_field(f.tasks.update(kAlice, t.id, cmd), "priority"));
+  }
+  SECTION("completed") {
+    UpdateTaskCommand cmd;
+    cmd.completed = null<bool>();
+    CHECK(names_field(f.tasks.update(kAlice, t.id, cmd), "completed"));
+  }
+  SECTION("all three at once") {
+    UpdateTaskCommand cmd;
+    cmd.title = null<std::string>();
+    cmd.priority = null<std::string>();
+    cmd.completed = null<bool>();
+    cmd.description = value<std::string>("would change");
+    const auto r = f.tasks.update(kAlice, t.id, cmd);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(field_names(r.error()) == std::vector<std::string>{"completed", "priority", "title"});
+  }
+  const auto same = f.tasks.get(kAlice, t.id);
+  REQUIRE(same.has_value());
+  CHECK(same->title == "Full");
+  CHECK(same->description == std::string("notes"));
+  CHECK(same->priority == Priority::High);
+  CHECK(same->updated_at == t.updated_at);
+}
+
+TEST_CASE("update validates like create and changes nothing on error", "[tasks][update]") {
+  TaskFixture f;
+  const Task t = f.full_task(kAlice);
+  UpdateTaskCommand cmd;
+  cmd.title = value<std::string>(" ");
+  cmd.tags = value<std::string>("a,,b");
+  cmd.description = value(repeat("d", 1001));
+  cmd.due_date = value<std::string>("2026-02-30");
+  cmd.priority = value<std::string>("urgent");
+  const auto r = f.tasks.update(kAlice, t.id, cmd);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(field_names(r.error()) == std::vector<std::string>{"description", "due_date", "priority", "tags", "title"});
+  CHECK(f.tasks.get(kAlice, t.id)->tags == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("update moves updated_at to now and keeps created_at", "[tasks][update]") {
+  TaskFixture f;
+  const Task t = f.create_ok(kAlice, "t");
+  f.clock.advance(std::chrono::seconds(90));
+  UpdateTaskCommand cmd;
+  cmd.title = value<std::string>("t2");
+  const Task u = f.update_ok(kAlice, t.id, cmd);
+  CHECK(u.updated_at == t.updated_at + std::chrono::seconds(90));
+  CHECK(u.created_at == t.created_at);
+  CHECK(f.tasks.get(kAlice, t.id)->updated_at == u.updated_at);
+}
+
+TEST_CASE("update of a missing task is NotFound", "[tasks][update]") {
+  TaskFixture f;
+  UpdateTaskCommand cmd;
+  cmd.title = value<std::string>("x");
+  CHECK(code_of(f.tasks.update(kAlice, 12345, cmd)) == "NotFound");
+}
+
+// ---------------------------------------------------------------- complete
+
+TEST_CASE("complete with a value sets completed to it", "[tasks][complete]") {
+  TaskFixture f;
+  const Task t = f.create_ok(kAlice, "t");
+  const auto done = f.tasks.complete(kAlice, t.id, true);
+  REQUIRE(done.has_value());
+  CHECK(done->completed);
+  const auto again = f.tasks.complete(kAlice, t.id, true);  // setting is idempotent
+  REQUIRE(again.has_value());
+  CHECK(again->completed);
+  const auto undone = f.tasks.complete(kAlice, t.id, false);
+  REQUIRE(undone.has_value());
+  CHECK_FALSE(undone->completed);
+}
+
+TEST_CASE("complete without a value toggles completed", "[tasks][complete]") {
+  TaskFixture f;
+  const Task t = f.create_ok(kAlice, "t");
+  const auto on = f.tasks.complete(kAlice, t.id, std::nullopt);
+  REQUIRE(on.has_value());
+  CHECK(on->completed);
+  const auto off = f.tasks.complete(kAlice, t.id, std::nullopt);
+  REQUIRE(off.has_value());
+  CHECK_FALSE(off->completed);
+  CHECK_FALSE(f.tasks.get(kAlice, t.id)->completed);
+}
+
+TEST_CASE("complete moves updated_at and leaves other fields", "[tasks][complete]") {
+  TaskFixture f;
+  const Task t = f.full_task(kAlice);
+  f.clock.advance(std::chrono::minutes(5));
+  const auto toggled = f.tasks.complete(kAlice, t.id, std::nullopt);
+  REQUIRE(toggled.has_value());
+  CHECK(toggled->updated_at == t.updated_at + std::chrono::minutes(5));
+  CHECK(toggled->created_at == t.created_at);
+  CHECK(toggled->title == t.title);
+  CHECK(toggled->tags == t.tags);
+  f.clock.advance(std::chrono::minutes(5));
+  const auto set = f.tasks.complete(kAlice, t.id, false);
+  REQUIRE(set.has_value());
+  CHECK(set->updated_at == t.updated_at + std::chrono::minutes(10));
+}
+
+TEST_CASE("complete of a missing task is NotFound", "[tasks][complete]") {
+  TaskFixture f;
+  CHECK(code_of(f.tasks.complete(kAlice, 999, std::nullopt)) == "NotFound");
+  CHECK(code_of(f.tasks.complete(kAlice, 999, true)) == "NotFound");
+}
+
+// ---------------------------------------------------------------- remove
+
+TEST_CASE("remove deletes the task once", "[tasks][remove]") {
+  TaskFixture f;
+  const Task t = f.create_ok(kAlice, "t");
+  const Task keep = f.create_ok(kAlice, "keep");
+  REQUIRE(f.tasks.remove(kAlice, t.id).has_value());
+  CHECK(code_of(f.tasks.get(kAlice, t.id)) == "NotFound");
+  const auto twice = f.tasks.remove(kAlice, t.id);
+  REQUIRE_FALSE(twice.has_value());
+  CHECK(twice.error().code == ErrorCode::NotFound);
+  CHECK(f.tasks.get(kAlice, keep.id).has_value());
+  CHECK(f.tasks.list(kAlice, TaskQuery{})->total == 1);
+}
