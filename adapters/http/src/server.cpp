@@ -293,6 +293,7 @@ class Session : public std::enable_shared_from_this<Session> {
       method_ = "-";
       path_ = "-";
     }
+    user_.clear();
     keep_alive_ = false;
     write(error_response(status, detail));
   }
@@ -319,6 +320,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(message.body());
     request.peer_address = peer_;
+    user_ = server_.options().user_of ? server_.options().user_of(request) : std::string();
 
     Lane lane = Lane::Database;
     try {
@@ -368,7 +370,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (const auto& log = server_.options().on_access) {
       log(AccessRecord{method_, path_, static_cast<int>(response_.result_int()),
                        std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started_),
-                       peer_});
+                       peer_, user_});
     }
     if (ec) {
       close();
@@ -422,6 +424,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   std::string method_;
   std::string path_;
+  std::string user_;
   SteadyClock::time_point started_{};
 };
 

@@ -23,6 +23,7 @@ struct AccessRecord {
   int status = 0;
   std::chrono::microseconds duration{0};  // request fully read -> response written
   std::string_view peer;
+  std::string_view user;  // from ServerOptions::user_of; empty when unknown
 };
 
 struct ServerOptions {
@@ -55,8 +56,11 @@ struct ServerOptions {
   // SIGINT/SIGTERM call stop(). Off in tests that run several servers.
   bool handle_signals = true;
 
-  // Both may be called from any I/O thread, concurrently.
+  // All three may be called from any I/O thread, concurrently.
   std::function<void(const AccessRecord&)> on_access;
+  // Who sent a request, for the access log only (e.g. a token's subject);
+  // "" when unknown. Runs on the I/O thread, so it must be cheap.
+  std::function<std::string(const Request&)> user_of;
   std::function<void(std::string_view)> on_warning;
 };
 

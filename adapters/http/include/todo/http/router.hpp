@@ -1,0 +1,52 @@
+#pragma once
+// The route table of SPEC §1 and path matching. Kept separate from the
+// Handler so the OpenAPI test can check every routed path is documented.
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace todo::http {
+
+enum class Endpoint {
+  Root,
+  Healthz,
+  Readyz,
+  OpenApi,
+  Signup,
+  Login,
+  Me,
+  LogoutAll,
+  ChangePassword,
+  ListTasks,
+  CreateTask,
+  GetTask,
+  UpdateTask,  // PUT and PATCH
+  CompleteTask,
+  DeleteTask,
+};
+
+struct Route {
+  std::string_view method;
+  std::string_view path;  // template; "{task_id}" matches one path segment
+  Endpoint endpoint;
+};
+
+std::span<const Route> routes() noexcept;
+
+struct RouteMatch {
+  enum class Kind { Found, NotFound, MethodNotAllowed };
+  Kind kind = Kind::NotFound;
+  const Route* route = nullptr;  // set when Found
+  std::string task_id;           // the raw "{task_id}" segment, when the template has one
+  std::string allow;             // "GET, POST" when MethodNotAllowed
+};
+
+// `path` is already percent-decoded and has no query; one trailing '/' is
+// ignored, as FastAPI clients expect.
+RouteMatch match_route(std::string_view method, std::string_view path);
+
+// The hand-written OpenAPI 3.1 document served at /openapi.json.
+std::string_view openapi_document() noexcept;
+
+}  // namespace todo::http

@@ -1,0 +1,488 @@
+#include "todo/http/handler.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "error_mapping.hpp"
+#include "json_io.hpp"
+#include "todo/core/validation.hpp"
+#include "todo/http/router.hpp"
+#include "url_encoding.hpp"
+
+namespace todo::http {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kCorsAllowMethods = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+constexpr std::string_view kCorsAllowHeaders = "Authorization, Content-Type";
+constexpr std::string_view kCorsExposeHeaders = "X-Total-Count, Location";
+constexpr std::string_view kCorsMaxAgeSeconds = "600";
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+struct Target {
+  std::string path;        // percent-decoded, as routed
+  std::string_view query;  // raw, without '?'
+};
+
+Target split_target(std::string_view target) {
+  // Absolute-form ("http://host/path") is legal HTTP/1.1; keep only the path.
+  if (istarts_with(target, "http://") || istarts_with(target, "https://")) {
+    const std::size_t authority = target.find("//") + 2;
+    const std::size_t slash = target.find_first_of("/?", authority);
+    target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+  }
+  const std::size_t fragment = target.find('#');
+  if (fragment != std::string_view::npos) target = target.substr(0, fragment);
+  const std::size_t question = target.find('?');
+  Target out;
+  out.path = percent_decode(target.substr(0, question), false);
+  if (out.path.empty() || out.path.front() != '/') out.path.insert(out.path.begin(), '/');
+  if (question != std::string_view::npos) out.query = target.substr(question + 1);
+  return out;
+}
+
+enum class MediaType { Json, Form, Other };
+
+// A body without Content-Type is read as JSON, as FastAPI does.
+MediaType media_type_of(const Request& request) {
+  const std::optional<std::string_view> header = request.header("Content-Type");
+  if (!header) return MediaType::Json;
+  std::string_view media = *header;
+  media = core::trim(media.substr(0, media.find(';')));
+  const std::string lower = core::ascii_lower(media);
+  if (lower == "application/json") return MediaType::Json;
+  if (lower.starts_with("application/") && lower.ends_with("+json")) return MediaType::Json;
+  if (lower == "application/x-www-form-urlencoded") return MediaType::Form;
+  return MediaType::Other;
+}
+
+Response unsupported_media_type() { return detail_response(415, "Unsupported Media Type"); }
+
+bool is_preflight(const Request& request) {
+  return request.method == "OPTIONS" && request.header("Origin") && request.header("Access-Control-Request-Method");
+}
+
+// v4-mapped IPv6 peers ("::ffff:10.0.0.1") compare equal to their IPv4 form.
+std::string normalize_address(std::string_view address) {
+  address = core::trim(address);
+  if (istarts_with(address, "::ffff:") && address.find('.') != std::string_view::npos) address.remove_prefix(7);
+  return std::string(address);
+}
+
+std::string client_address(const Request& request, const std::vector<std::string>& trusted_proxies) {
+  const auto trusted = [&](const std::string& address) {
+    return std::any_of(trusted_proxies.begin(), trusted_proxies.end(),
+                       [&](const std::string& proxy) { return normalize_address(proxy) == address; });
+  };
+  std::string peer = normalize_address(request.peer_address);
+  if (!trusted(peer)) return peer;
+
+  std::vector<std::string> hops;
+  for (const Header& h : request.headers) {
+    if (!iequals(h.name, "X-Forwarded-For")) continue;
+    std::string_view rest = h.value;
+    while (true) {
+      const std::size_t comma = rest.find(',');
+      std::string hop = normalize_address(rest.substr(0, comma));
+      if (!hop.empty()) hops.push_back(std::move(hop));
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  // Right to left: the first hop no trusted proxy vouches for is the client.
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+    if (!trusted(*it)) return *it;
+  }
+  return hops.empty() ? peer : hops.front();
+}
+
+// FastAPI's int path parameter: anything but an integer is 422; an integer
+// that cannot be a task id (0, negative, beyond int64) simply matches no task.
+core::Result<core::TaskId> parse_task_id(std::string_view raw) {
+  const core::Error not_integer = core::Error::invalid(
+      "task_id", "Input should be a valid integer, unable to parse string as an integer", "int_parsing");
+  std::string_view digits = raw;
+  bool negative = false;
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) {
+    negative = digits.front() == '-';
+    digits.remove_prefix(1);
+  }
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return not_integer;
+  }
+  const core::Error no_task = core::Error::not_found("Task not found");
+  if (negative) return no_task;
+  core::TaskId id = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (ec != std::errc{} || end != digits.data() + digits.size() || id <= 0) return no_task;
+  return id;
+}
+
+// Everything one request needs while it is being answered.
+struct Exchange {
+  core::AuthService& auth;
+  core::TaskService& tasks;
+  const HandlerOptions& options;
+  const Request& request;
+  const Target& target;
+};
+
+// A decoded body, or the response that refuses it.
+template <class T>
+using Decoded = std::variant<T, Response>;
+
+// The JSON object body of a route that takes JSON only.
+Decoded<json::object> json_object_body(const Request& request) {
+  if (!request.body.empty() && media_type_of(request) != MediaType::Json) return unsupported_media_type();
+  core::Result<json::object> object = parse_json_object(request.body);
+  if (!object) return error_response(object.error());
+  return std::move(*object);
+}
+
+// Bearer token -> user. A missing or non-Bearer header and a bad token get
+// FastAPI's two distinct details.
+core::Result<core::User> authenticate(const Exchange& x) {
+  const std::optional<std::string_view> header = x.request.header("Authorization");
+  if (!header) return core::Error::unauthenticated("Not authenticated");
+  const std::string_view value = core::trim(*header);
+  const std::size_t space = value.find(' ');
+  if (space == std::string_view::npos || !iequals(value.substr(0, space), "bearer")) {
+    return core::Error::unauthenticated("Not authenticated");
+  }
+  const std::string_view token = core::trim(value.substr(space + 1));
+  if (token.empty()) return core::Error::unauthenticated("Not authenticated");
+  core::Result<core::User> user = x.auth.authenticate(token);
+  if (!user && user.error().code == core::ErrorCode::Unauthenticated) {
+    return core::Error::unauthenticated("Could not validate credentials");
+  }
+  return user;
+}
+
+Response session_response(int status, const core::AuthSession& session) {
+  return json_response(status, json::serialize(session_json(session)));
+}
+
+Response task_response(int status, const core::Task& task) {
+  return json_response(status, json::serialize(task_json(task)));
+}
+
+Response no_content() {
+  Response response;
+  response.status = 204;
+  return response;
+}
+
+Response signup(const Exchange& x) {
+  Decoded<json::object> body = json_object_body(x.request);
+  if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
+  core::Result<core::SignupCommand> cmd = decode_signup(std::get<json::object>(body));
+  if (!cmd) return error_response(cmd.error());
+  cmd->client_address = client_address(x.request, x.options.trusted_proxies);
+  core::Result<core::AuthSession> session = x.auth.signup(*cmd);
+  if (!session) return error_response(session.error());
+  return session_response(201, *session);
+}
+
+Response login(const Exchange& x) {
+  const MediaType media = media_type_of(x.request);
+  if (!x.request.body.empty() && media == MediaType::Other) return unsupported_media_type();
+  const bool form = media == MediaType::Form;
+
+  core::Result<core::LoginCommand> cmd = core::Error::internal("login body not decoded");
+  if (form) {
+    cmd = decode_login_form(x.request.body);
+  } else {
+    Decoded<json::object> body = json_object_body(x.request);
+    if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
+    cmd = decode_login(std::get<json::object>(body));
+  }
+  if (!cmd) return error_response(cmd.error());
+  cmd->client_address = client_address(x.request, x.options.trusted_proxies);
+  core::Result<core::AuthSession> session = x.auth.login(*cmd);
+  if (!session) {
+    core::Error error = std::move(session).error();
+    // The form calls the email "username"; point the client at its own field.
+    if (form) {
+      for (core::FieldError& f : error.fields) {
+        if (f.field == "email") f.field = "username";
+      }
+    }
+    return error_response(error);
+  }
+  return session_response(200, *session);
+}
+
+Response me(const Exchange& x) {
+  core::Result<core::User> user = authenticate(x);
+  if (!user) return error_response(user.error());
+  return json_response(200, json::serialize(user_json(*user)));
+}
+
+Response logout_all(const Exchange& x) {
+  core::Result<core::User> user = authenticate(x);
+  if (!user) return error_response(user.error());
+  core::Result<void> done = x.auth.logout_all(user->id);
+  if (!done) return error_response(done.error());
+  return no_content();
+}
+
+Response change_password(const Exchange& x) {
+  core::Result<core::User> user = authenticate(x);
+  if (!user) return error_response(user.error());
+  Decoded<json::object> body = json_object_body(x.request);
+  if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
+  core::Result<PasswordChange> change = decode_password_change(std::get<json::object>(body));
+  if (!change) return error_response(change.error());
+  core::Result<void> done = x.auth.change_password(user->id, change->current_password, change->new_password);
+  if (!done) return error_response(done.error());
+  return no_content();
+}
+
+Response list_tasks(const Exchange& x, core::UserId owner) {
+  core::Result<core::TaskQuery> query = core::parse_task_query(parse_urlencoded(x.target.query));
+  if (!query) return error_response(query.error(), "query");
+  core::Result<core::TaskPage> page = x.tasks.list(owner, *query);
+  if (!page) return error_response(page.error());
+  json::array items;
+  items.reserve(page->items.size());
+  for (const core::Task& task : page->items) items.emplace_back(task_json(task));
+  Response response = json_response(200, json::serialize(items));
+  response.set_header("X-Total-Count", std::to_string(page->total));
+  return response;
+}
+
+Response create_task(const Exchange& x, core::UserId owner) {
+  Decoded<json::object> body = json_object_body(x.request);
+  if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
+  core::Result<core::CreateTaskCommand> cmd = decode_create_task(std::get<json::object>(body));
+  if (!cmd) return error_response(cmd.error());
+  core::Result<core::Task> task = x.tasks.create(owner, *cmd);
+  if (!task) return error_response(task.error());
+  Response response = task_response(201, *task);
+  response.set_header("Location", "/api/tasks/" + std::to_string(task->id));
+  return response;
+}
+
+Response update_task(const Exchange& x, core::UserId owner, core::TaskId id) {
+  Decoded<json::object> body = json_object_body(x.request);
+  if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
+  core::Result<core::UpdateTaskCommand> cmd = decode_update_task(std::get<json::object>(body));
+  if (!cmd) return error_response(cmd.error());
+  core::Result<core::Task> task = x.tasks.update(owner, id, *cmd);
+  if (!task) return error_response(task.error());
+  return task_response(200, *task);
+}
+
+// No body, `{}` or `{"completed": null}` toggles; `{"completed": b}` sets.
+Response complete_task(const Exchange& x, core::UserId owner, core::TaskId id) {
+  std::optional<bool> completed;
+  if (!core::trim(x.request.body).empty()) {
+    if (media_type_of(x.request) != MediaType::Json) return unsupported_media_type();
+    core::Result<json::object> object = parse_json_object(x.request.body);
+    const bool json_null = !object && !object.error().fields.empty() && object.error().fields.front().type == "missing";
+    if (!object && !json_null) return error_response(object.error());
+    if (object) {
+      core::Result<std::optional<bool>> wanted = decode_completion(*object);
+      if (!wanted) return error_response(wanted.error());
+      completed = *wanted;
+    }
+  }
+  core::Result<core::Task> task = x.tasks.complete(owner, id, completed);
+  if (!task) return error_response(task.error());
+  return task_response(200, *task);
+}
+
+Response delete_task(const Exchange& x, core::UserId owner, core::TaskId id) {
+  core::Result<void> done = x.tasks.remove(owner, id);
+  if (!done) return error_response(done.error());
+  json::object o;
+  o["message"] = "Task deleted successfully";
+  return json_response(200, json::serialize(o));
+}
+
+Response task_route(const Exchange& x, const RouteMatch& match) {
+  core::Result<core::User> user = authenticate(x);
+  if (!user) return error_response(user.error());
+  const core::UserId owner = user->id;
+  if (match.route->endpoint == Endpoint::ListTasks) return list_tasks(x, owner);
+  if (match.route->endpoint == Endpoint::CreateTask) return create_task(x, owner);
+
+  core::Result<core::TaskId> id = parse_task_id(match.task_id);
+  if (!id) return error_response(id.error(), "path");
+  switch (match.route->endpoint) {
+    case Endpoint::GetTask: {
+      core::Result<core::Task> task = x.tasks.get(owner, *id);
+      if (!task) return error_response(task.error());
+      return task_response(200, *task);
+    }
+    case Endpoint::UpdateTask: return update_task(x, owner, *id);
+    case Endpoint::CompleteTask: return complete_task(x, owner, *id);
+    case Endpoint::DeleteTask: return delete_task(x, owner, *id);
+    default: break;
+  }
+  return error_response(core::Error::internal("task route without a handler"));
+}
+
+Response simple_json(int status, std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  json::object o;
+  for (const auto& [key, value] : fields) o[key] = value;
+  return json_response(status, json::serialize(o));
+}
+
+bool origin_allowed(const HandlerOptions& options, std::string_view origin) {
+  return std::any_of(options.cors_origins.begin(), options.cors_origins.end(),
+                     [&](const std::string& allowed) { return allowed == "*" || allowed == origin; });
+}
+
+// Starlette's CORSMiddleware answers preflights before routing.
+Response preflight(const Exchange& x) {
+  const std::string_view origin = *x.request.header("Origin");
+  if (!origin_allowed(x.options, origin)) return detail_response(400, "Disallowed CORS origin");
+  const std::string_view method = core::trim(*x.request.header("Access-Control-Request-Method"));
+  constexpr std::string_view kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  if (std::find(std::begin(kMethods), std::end(kMethods), method) == std::end(kMethods)) {
+    return detail_response(400, "Disallowed CORS method");
+  }
+  Response response;
+  response.status = 200;
+  response.set_header("Access-Control-Allow-Methods", std::string(kCorsAllowMethods));
+  response.set_header("Access-Control-Allow-Headers", std::string(kCorsAllowHeaders));
+  response.set_header("Access-Control-Max-Age", std::string(kCorsMaxAgeSeconds));
+  return response;
+}
+
+Response dispatch(const Exchange& x) {
+  if (is_preflight(x.request)) return preflight(x);
+  const RouteMatch match = match_route(x.request.method, x.target.path);
+  if (match.kind == RouteMatch::Kind::NotFound) return detail_response(404, "Not Found");
+  if (match.kind == RouteMatch::Kind::MethodNotAllowed) {
+    Response response = detail_response(405, "Method Not Allowed");
+    response.set_header("Allow", match.allow);
+    return response;
+  }
+  switch (match.route->endpoint) {
+    case Endpoint::Root:
+      return simple_json(200, {{"name", "todo"}, {"openapi", "/openapi.json"}});
+    case Endpoint::Healthz: return simple_json(200, {{"status", "ok"}});
+    case Endpoint::Readyz:
+      if (x.options.ready && x.options.ready()) return simple_json(200, {{"status", "ready"}});
+      return error_response(core::Error::unavailable("readiness check failed"));
+    case Endpoint::OpenApi: return json_response(200, std::string(openapi_document()));
+    case Endpoint::Signup: return signup(x);
+    case Endpoint::Login: return login(x);
+    case Endpoint::Me: return me(x);
+    case Endpoint::LogoutAll: return logout_all(x);
+    case Endpoint::ChangePassword: return change_password(x);
+    case Endpoint::ListTasks:
+    case Endpoint::CreateTask:
+    case Endpoint::GetTask:
+    case Endpoint::UpdateTask:
+    case Endpoint::CompleteTask:
+    case Endpoint::DeleteTask: return task_route(x, match);
+  }
+  return error_response(core::Error::internal("route without a handler"));
+}
+
+bool is_auth_path(std::string_view path) {
+  return path == "/auth" || path.starts_with("/auth/") || path == "/api/auth" || path.starts_with("/api/auth/");
+}
+
+// Headers every response carries, whatever produced it.
+void decorate(const Request& request, std::string_view path, const HandlerOptions& options, Response& response) {
+  response.set_header("X-Content-Type-Options", "nosniff");
+  if (is_auth_path(path)) response.set_header("Cache-Control", "no-store");
+  const std::optional<std::string_view> origin = request.header("Origin");
+  if (!origin) return;
+  response.set_header("Vary", "Origin");
+  if (!origin_allowed(options, *origin)) return;
+  response.set_header("Access-Control-Allow-Origin", std::string(*origin));
+  response.set_header("Access-Control-Expose-Headers", std::string(kCorsExposeHeaders));
+  // Credentials only for origins named explicitly, never through "*".
+  const bool named = std::find(options.cors_origins.begin(), options.cors_origins.end(), *origin) !=
+                     options.cors_origins.end();
+  if (named) response.set_header("Access-Control-Allow-Credentials", "true");
+}
+
+// Logs and answers an exception that escaped a route; must not throw itself.
+Response internal_error(const char* what) noexcept {
+  std::fputs("todo-http: unhandled exception: ", stderr);
+  std::fputs(what, stderr);
+  std::fputs("\n", stderr);
+  try {
+    return detail_response(500, "Internal Server Error");
+  } catch (...) {
+    Response bare;
+    bare.status = 500;
+    return bare;
+  }
+}
+
+}  // namespace
+
+Handler::Handler(core::AuthService& auth, core::TaskService& tasks, HandlerOptions options)
+    : auth_(auth), tasks_(tasks), options_(std::move(options)) {}
+
+Lane Handler::lane_for(const Request& request) const {
+  try {
+    if (is_preflight(request)) return Lane::Inline;
+    const Target target = split_target(request.target);
+    const RouteMatch match = match_route(request.method, target.path);
+    if (match.kind != RouteMatch::Kind::Found) return Lane::Inline;
+    switch (match.route->endpoint) {
+      case Endpoint::Root:
+      case Endpoint::Healthz:
+      case Endpoint::OpenApi: return Lane::Inline;
+      case Endpoint::Signup:
+      case Endpoint::Login:
+      case Endpoint::ChangePassword: return Lane::Crypto;
+      default: return Lane::Database;
+    }
+  } catch (...) {
+    // handle() will meet the same failure and answer 500; keep it off the I/O thread.
+    return Lane::Database;
+  }
+}
+
+Response Handler::handle(const Request& request) const {
+  Response response;
+  std::string path = "/";
+  try {
+    const Target target = split_target(request.target);
+    path = target.path;
+    response = dispatch(Exchange{auth_, tasks_, options_, request, target});
+  } catch (const std::exception& e) {
+    response = internal_error(e.what());
+  } catch (...) {
+    response = internal_error("non-standard exception");
+  }
+  try {
+    decorate(request, path, options_, response);
+  } catch (...) {
+    // Only allocation can fail here; the response is still a valid answer.
+  }
+  return response;
+}
+
+}  // namespace todo::http
