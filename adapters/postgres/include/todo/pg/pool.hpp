@@ -1,0 +1,107 @@
+#pragma once
+// A bounded pool of libpq connections, created lazily and replaced when they
+// break. Callers that cannot get a connection before the acquire deadline,
+// or while the database is down, get core Unavailable ("database
+// unavailable") instead of blocking; the pool heals by itself when the
+// database comes back. Thread-safe.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "todo/core/result.hpp"
+
+namespace todo::pg {
+
+class Connection;
+
+// 2 x hardware threads (DB_POOL_SIZE's default).
+std::size_t default_pool_size() noexcept;
+
+struct PoolOptions {
+  // libpq connection string or URI ("postgresql://u:p@host/db?sslmode=require").
+  // Its own settings win over the defaults below (connect_timeout, keepalives).
+  std::string conninfo;
+  std::size_t size = default_pool_size();
+  // How long a caller waits for a free connection.
+  std::chrono::milliseconds acquire_timeout{2000};
+  // Upper bound for opening one connection (TCP, TLS, authentication).
+  std::chrono::seconds connect_timeout{5};
+  // After a failed connection attempt, further attempts fail at once for this
+  // long, so an outage costs callers one connect timeout, not one each.
+  std::chrono::milliseconds reconnect_backoff{250};
+};
+
+class Pool {
+ public:
+  // A connection on loan; goes back to the pool (or is dropped when broken)
+  // on destruction.
+  class Lease {
+   public:
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease();
+    Connection& connection() noexcept { return *connection_; }
+
+   private:
+    friend class Pool;
+    Lease(Pool& pool, std::unique_ptr<Connection> connection) noexcept;
+    Pool* pool_;
+    std::unique_ptr<Connection> connection_;
+  };
+
+  // Throws std::invalid_argument when `options.conninfo` cannot be parsed or
+  // size is 0. Opens no connection.
+  explicit Pool(PoolOptions options);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // Unavailable when no connection is free before the acquire deadline or a
+  // new one cannot be opened.
+  core::Result<Lease> acquire();
+
+  // Round trip "SELECT 1" bounded by `timeout` (for /readyz). Never throws.
+  bool ping(std::chrono::milliseconds timeout = std::chrono::milliseconds{1000});
+  // Cheap: false after the last attempt to reach the database failed, true
+  // after it succeeded. No I/O.
+  bool reachable() const noexcept;
+
+  const PoolOptions& options() const noexcept { return options_; }
+  // Connections currently open (idle or on loan).
+  std::size_t open_connections() const;
+
+  // libpq's reason for the last failed connection attempt, for logs (it may
+  // name hosts and users, never passwords). Empty when none failed.
+  std::string last_failure() const;
+
+  // Used by the repositories to record the outcome of their calls.
+  void note_reachable(bool reachable) noexcept;
+
+ private:
+  using Deadline = std::chrono::steady_clock::time_point;
+  // `exhausted` tells a timeout waiting for a busy pool from a failure to
+  // reach the database.
+  core::Result<Lease> acquire_until(Deadline deadline, bool& exhausted);
+  void give_back(std::unique_ptr<Connection> connection) noexcept;
+
+  PoolOptions options_;
+  std::vector<std::string> keywords_;  // connection parameters, libpq-ready
+  std::vector<std::string> values_;
+  mutable std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::size_t open_ = 0;  // idle + on loan + being opened
+  std::chrono::steady_clock::time_point connect_blocked_until_{};
+  std::string last_failure_;
+  std::atomic<bool> reachable_{true};
+};
+
+}  // namespace todo::pg

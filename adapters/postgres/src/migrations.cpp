@@ -1,0 +1,81 @@
+#include "todo/pg/migrations.hpp"
+
+#include <charconv>
+#include <set>
+#include <string>
+
+#include "connection.hpp"
+#include "embedded_migrations.hpp"
+#include "with_connection.hpp"
+
+namespace todo::pg {
+namespace {
+
+// Transaction-scoped, so it is released by COMMIT/ROLLBACK and also works
+// behind a transaction-mode connection pooler (PgBouncer, Neon's pooler).
+// The key is "todomigr" in ASCII: any fixed number unlikely to clash.
+constexpr const char* kTakeLock = "SELECT pg_advisory_xact_lock(8389754729296587122)";
+
+constexpr const char* kCreateLedger =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version integer PRIMARY KEY,"
+    " name text NOT NULL,"
+    " applied_at timestamptz NOT NULL DEFAULT now())";
+
+constexpr const char* kAppliedVersions = "SELECT version FROM schema_migrations";
+
+constexpr Statement kRecordMigration{
+    "todo_record_migration", "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)"};
+
+core::Result<std::vector<int>> migrate_on(Connection& connection) {
+  Transaction transaction(connection);
+  if (auto begun = transaction.begin(); !begun) return std::move(begun).error();
+  if (auto locked = connection.exec_script(kTakeLock); !locked) return std::move(locked).error();
+  if (auto ledger = connection.exec_script(kCreateLedger); !ledger) return std::move(ledger).error();
+  auto rows = connection.exec_script(kAppliedVersions);
+  if (!rows) return std::move(rows).error();
+
+  std::set<int> applied;
+  const PGresult* result = rows->get();
+  for (int row = 0; row < PQntuples(result); ++row) {
+    const std::string_view text(PQgetvalue(result, row, 0),
+                                static_cast<std::size_t>(PQgetlength(result, row, 0)));
+    int version = 0;
+    std::from_chars(text.data(), text.data() + text.size(), version);
+    applied.insert(version);
+  }
+
+  std::vector<int> done;
+  for (const auto& migration : detail::embedded_migrations()) {
+    if (applied.count(migration.version) != 0) continue;
+    auto ran = connection.exec_script(migration.sql);
+    if (!ran) {
+      auto error = std::move(ran).error();
+      if (error.code == core::ErrorCode::Internal) {
+        error.message = std::string("migration ") + migration.name + " failed: " + error.message;
+      }
+      return error;
+    }
+    auto recorded = connection.exec(
+        kRecordMigration, Params{}.int8(migration.version).text(std::string_view(migration.name)));
+    if (!recorded) return std::move(recorded).error();
+    done.push_back(migration.version);
+  }
+  if (auto committed = transaction.commit(); !committed) return std::move(committed).error();
+  return done;
+}
+
+}  // namespace
+
+core::Result<std::vector<int>> migrate(Pool& pool) {
+  // Re-running after a lost connection is safe: the ledger decides.
+  return with_connection(pool, Retry::OnceIfLost, migrate_on);
+}
+
+std::vector<int> known_migrations() {
+  std::vector<int> versions;
+  for (const auto& migration : detail::embedded_migrations()) versions.push_back(migration.version);
+  return versions;
+}
+
+}  // namespace todo::pg

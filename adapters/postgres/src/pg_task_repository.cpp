@@ -1,0 +1,247 @@
+#include "todo/pg/pg_task_repository.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "connection.hpp"
+#include "with_connection.hpp"
+
+namespace todo::pg {
+namespace {
+
+// Column order read by task_from_row().
+#define TODO_PG_TASK_COLUMNS \
+  "id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at"
+
+constexpr Statement kInsertTask{
+    "todo_task_insert",
+    "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_date,"
+    " created_at, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $8::timestamptz)"
+    " RETURNING " TODO_PG_TASK_COLUMNS};
+
+constexpr Statement kTaskById{
+    "todo_task_by_id",
+    "SELECT " TODO_PG_TASK_COLUMNS " FROM tasks WHERE id = $1 AND user_id = $2"};
+
+// Outer nullopt = unchanged. title/completed/priority are never NULL, so a
+// NULL parameter means "keep"; the clearable fields carry an explicit flag.
+constexpr Statement kUpdateTask{
+    "todo_task_update",
+    "UPDATE tasks SET"
+    " title = COALESCE($3, title),"
+    " description = CASE WHEN $4::boolean THEN $5 ELSE description END,"
+    " completed = COALESCE($6::boolean, completed),"
+    " priority = COALESCE($7, priority),"
+    " tags = CASE WHEN $8::boolean THEN $9 ELSE tags END,"
+    " due_date = CASE WHEN $10::boolean THEN $11::timestamptz ELSE due_date END,"
+    " updated_at = $12::timestamptz"
+    " WHERE id = $1 AND user_id = $2 RETURNING " TODO_PG_TASK_COLUMNS};
+
+constexpr Statement kToggleTask{
+    "todo_task_toggle",
+    "UPDATE tasks SET completed = NOT completed, updated_at = $3::timestamptz"
+    " WHERE id = $1 AND user_id = $2 RETURNING " TODO_PG_TASK_COLUMNS};
+
+constexpr Statement kDeleteTask{"todo_task_delete",
+                                "DELETE FROM tasks WHERE id = $1 AND user_id = $2"};
+
+// The list filters. A NULL parameter disables its filter, so one prepared
+// statement per sort serves every combination of filters.
+//  - tag: one element of the comma list, compared after an ASCII fold.
+//  - search: strpos() on ASCII-folded text rather than ILIKE. ILIKE would
+//    need '%', '_' and '\' escaped, and under a non-C ctype (usual on hosted
+//    databases) it also folds non-ASCII letters, which the core's rule
+//    ("ASCII case-insensitive") and the memory adapter do not; strpos is a
+//    plain substring test, so nothing needs escaping.
+// todo_ascii_lower() is defined in 0001_init.sql.
+#define TODO_PG_TASK_FILTER                                                                \
+  " FROM tasks WHERE user_id = $1"                                                         \
+  " AND ($2::boolean IS NULL OR completed = $2)"                                           \
+  " AND ($3::text IS NULL OR priority = $3)"                                               \
+  " AND ($4::text IS NULL OR todo_ascii_lower($4) = ANY"                                   \
+  " (string_to_array(todo_ascii_lower(tags), ',')))"                                       \
+  " AND ($5::text IS NULL OR strpos(todo_ascii_lower(title), todo_ascii_lower($5)) > 0"    \
+  " OR strpos(todo_ascii_lower(description), todo_ascii_lower($5)) > 0)"
+
+// count(*) OVER () is computed over every matching row before LIMIT/OFFSET,
+// so one round trip returns the page and the total.
+#define TODO_PG_TASK_LIST(name, order)                                                   \
+  Statement {                                                                            \
+    "todo_task_list_" name,                                                              \
+        "SELECT " TODO_PG_TASK_COLUMNS ", count(*) OVER ()" TODO_PG_TASK_FILTER          \
+        " ORDER BY " order ", id ASC LIMIT $6 OFFSET $7"                                 \
+  }
+
+// Indexed by [SortBy][SortOrder]. Titles: ASCII letters folded, then bytes
+// (COLLATE "C" compares UTF-8 bytes, i.e. code points). Priority: high first
+// on ascending. Due date: tasks without one last in both orders.
+#define TODO_PG_PRIORITY_RANK "CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END"
+constexpr Statement kList[5][2] = {
+    {TODO_PG_TASK_LIST("created_asc", "created_at ASC"),
+     TODO_PG_TASK_LIST("created_desc", "created_at DESC")},
+    {TODO_PG_TASK_LIST("updated_asc", "updated_at ASC"),
+     TODO_PG_TASK_LIST("updated_desc", "updated_at DESC")},
+    {TODO_PG_TASK_LIST("due_asc", "due_date ASC NULLS LAST"),
+     TODO_PG_TASK_LIST("due_desc", "due_date DESC NULLS LAST")},
+    {TODO_PG_TASK_LIST("priority_asc", TODO_PG_PRIORITY_RANK " ASC"),
+     TODO_PG_TASK_LIST("priority_desc", TODO_PG_PRIORITY_RANK " DESC")},
+    {TODO_PG_TASK_LIST("title_asc", "todo_ascii_lower(title) COLLATE \"C\" ASC"),
+     TODO_PG_TASK_LIST("title_desc", "todo_ascii_lower(title) COLLATE \"C\" DESC")},
+};
+
+// Only needed when the page is empty and offset > 0: the window count then
+// has no row to ride on. Takes the filter parameters $1..$5.
+constexpr Statement kCountTasks{"todo_task_count", "SELECT count(*)" TODO_PG_TASK_FILTER};
+
+#undef TODO_PG_PRIORITY_RANK
+#undef TODO_PG_TASK_LIST
+#undef TODO_PG_TASK_FILTER
+#undef TODO_PG_TASK_COLUMNS
+
+std::vector<std::string> split_tags(std::string_view joined) {
+  std::vector<std::string> tags;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = joined.find(',', start);
+    tags.emplace_back(joined.substr(start, comma - start));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return tags;
+}
+
+std::optional<std::string> joined_tags(const std::vector<std::string>& tags) {
+  if (tags.empty()) return std::nullopt;  // no tags are stored as NULL
+  return core::join_tags(tags);
+}
+
+core::Task task_from_row(const Rows& rows, int row) {
+  core::Task task;
+  task.id = rows.int8(row, 0);
+  task.user_id = rows.int8(row, 1);
+  task.title = rows.text(row, 2);
+  task.description = rows.optional_text(row, 3);
+  task.completed = rows.boolean(row, 4);
+  // The check constraint admits only these three spellings.
+  task.priority = core::parse_priority(rows.text(row, 5)).value_or(core::Priority::Medium);
+  if (!rows.is_null(row, 6)) task.tags = split_tags(rows.text(row, 6));
+  task.due_date = rows.optional_timestamp(row, 7);
+  task.created_at = rows.timestamp(row, 8);
+  task.updated_at = rows.timestamp(row, 9);
+  return task;
+}
+
+core::Result<core::Task> single_task(core::Result<ResultPtr> result) {
+  if (!result) return std::move(result).error();
+  const Rows rows(result->get());
+  if (rows.size() == 0) return core::Error::not_found("task not found");
+  return task_from_row(rows, 0);
+}
+
+}  // namespace
+
+core::Result<core::Task> PgTaskRepository::create(const core::NewTask& task) {
+  return with_connection(pool_, Retry::Never, [&](Connection& c) {
+    return single_task(c.exec(kInsertTask, Params{}
+                                               .int8(task.user_id)
+                                               .text(task.title)
+                                               .optional_text(task.description)
+                                               .boolean(task.completed)
+                                               .text(core::to_string(task.priority))
+                                               .optional_text(joined_tags(task.tags))
+                                               .timestamp(task.due_date)
+                                               .timestamp(task.now)));
+  });
+}
+
+core::Result<core::Task> PgTaskRepository::get(core::UserId owner, core::TaskId id) {
+  return with_connection(pool_, Retry::OnceIfLost, [&](Connection& c) {
+    return single_task(c.exec(kTaskById, Params{}.int8(id).int8(owner)));
+  });
+}
+
+core::Result<core::TaskPage> PgTaskRepository::list(core::UserId owner,
+                                                    const core::TaskQuery& query) {
+  Params params;
+  params.int8(owner);
+  if (query.completed) {
+    params.boolean(*query.completed);
+  } else {
+    params.null();
+  }
+  if (query.priority) {
+    params.text(core::to_string(*query.priority));
+  } else {
+    params.null();
+  }
+  params.optional_text(query.tag).optional_text(query.search);
+  Params filters = params;
+  params.int8(query.limit).int8(query.offset);
+  const Statement& statement =
+      kList[static_cast<int>(query.sort_by)][query.order == core::SortOrder::Asc ? 0 : 1];
+
+  return with_connection(pool_, Retry::OnceIfLost, [&](Connection& c) -> core::Result<core::TaskPage> {
+    auto result = c.exec(statement, params);
+    if (!result) return std::move(result).error();
+    const Rows rows(result->get());
+    core::TaskPage page;
+    page.items.reserve(static_cast<std::size_t>(rows.size()));
+    for (int row = 0; row < rows.size(); ++row) page.items.push_back(task_from_row(rows, row));
+    if (rows.size() > 0) {
+      page.total = rows.int8(0, 10);
+    } else if (query.offset > 0) {
+      auto counted = c.exec(kCountTasks, filters);
+      if (!counted) return std::move(counted).error();
+      page.total = Rows(counted->get()).int8(0, 0);
+    }
+    return page;
+  });
+}
+
+core::Result<core::Task> PgTaskRepository::update(core::UserId owner, core::TaskId id,
+                                                  const core::TaskPatch& patch,
+                                                  core::Timestamp now) {
+  Params params;
+  params.int8(id).int8(owner).optional_text(patch.title);
+  params.boolean(patch.description.has_value())
+      .optional_text(patch.description ? *patch.description : std::nullopt);
+  if (patch.completed) {
+    params.boolean(*patch.completed);
+  } else {
+    params.null();
+  }
+  if (patch.priority) {
+    params.text(core::to_string(*patch.priority));
+  } else {
+    params.null();
+  }
+  params.boolean(patch.tags.has_value())
+      .optional_text(patch.tags ? joined_tags(*patch.tags) : std::nullopt);
+  params.boolean(patch.due_date.has_value())
+      .timestamp(patch.due_date ? *patch.due_date : std::nullopt);
+  params.timestamp(now);
+  return with_connection(pool_, Retry::Never,
+                         [&](Connection& c) { return single_task(c.exec(kUpdateTask, params)); });
+}
+
+core::Result<core::Task> PgTaskRepository::toggle_completed(core::UserId owner, core::TaskId id,
+                                                            core::Timestamp now) {
+  return with_connection(pool_, Retry::Never, [&](Connection& c) {
+    return single_task(c.exec(kToggleTask, Params{}.int8(id).int8(owner).timestamp(now)));
+  });
+}
+
+core::Result<void> PgTaskRepository::remove(core::UserId owner, core::TaskId id) {
+  return with_connection(pool_, Retry::Never, [&](Connection& c) -> core::Result<void> {
+    auto result = c.exec(kDeleteTask, Params{}.int8(id).int8(owner));
+    if (!result) return std::move(result).error();
+    if (std::strcmp(PQcmdTuples(result->get()), "0") == 0) {
+      return core::Error::not_found("task not found");
+    }
+    return {};
+  });
+}
+
+}  // namespace todo::pg

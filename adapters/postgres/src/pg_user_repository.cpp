@@ -1,0 +1,104 @@
+#include "todo/pg/pg_user_repository.hpp"
+
+#include <string>
+
+#include "connection.hpp"
+#include "with_connection.hpp"
+
+namespace todo::pg {
+namespace {
+
+// Column order read by user_from_row().
+#define TODO_PG_USER_COLUMNS "id, email, username, password_hash, token_version, created_at"
+
+constexpr Statement kInsertUser{
+    "todo_user_insert",
+    "INSERT INTO users (email, username, password_hash, created_at)"
+    " VALUES ($1, $2, $3, $4::timestamptz) RETURNING " TODO_PG_USER_COLUMNS};
+
+constexpr Statement kUserById{"todo_user_by_id",
+                              "SELECT " TODO_PG_USER_COLUMNS " FROM users WHERE id = $1"};
+
+// The same expression as the users_email_key index, so this is one index
+// lookup (the email arrives normalised; folding it again is harmless).
+constexpr Statement kUserByEmail{
+    "todo_user_by_email",
+    "SELECT " TODO_PG_USER_COLUMNS " FROM users"
+    " WHERE todo_ascii_lower(email) = todo_ascii_lower($1)"};
+
+constexpr Statement kBumpTokenVersion{
+    "todo_user_bump_token_version",
+    "UPDATE users SET token_version = token_version + 1 WHERE id = $1"
+    " RETURNING " TODO_PG_USER_COLUMNS};
+
+constexpr Statement kSetPassword{
+    "todo_user_set_password",
+    "UPDATE users SET password_hash = $2, token_version = token_version + 1 WHERE id = $1"
+    " RETURNING " TODO_PG_USER_COLUMNS};
+
+#undef TODO_PG_USER_COLUMNS
+
+core::User user_from_row(const Rows& rows, int row) {
+  core::User user;
+  user.id = rows.int8(row, 0);
+  user.email = rows.text(row, 1);
+  user.username = rows.optional_text(row, 2);
+  user.password_hash = rows.text(row, 3);
+  user.token_version = rows.int8(row, 4);
+  user.created_at = rows.timestamp(row, 5);
+  return user;
+}
+
+// One row -> the user; no row -> NotFound.
+core::Result<core::User> single_user(core::Result<ResultPtr> result) {
+  if (!result) return std::move(result).error();
+  const Rows rows(result->get());
+  if (rows.size() == 0) return core::Error::not_found("user not found");
+  return user_from_row(rows, 0);
+}
+
+}  // namespace
+
+core::Result<core::User> PgUserRepository::create(const core::NewUser& user) {
+  return with_connection(pool_, Retry::Never, [&](Connection& c) -> core::Result<core::User> {
+    auto created = single_user(c.exec(kInsertUser, Params{}
+                                                       .text(user.email)
+                                                       .optional_text(user.username)
+                                                       .text(user.password_hash)
+                                                       .timestamp(user.created_at)));
+    if (!created && created.error().code == core::ErrorCode::AlreadyExists) {
+      // The violated index tells which field is taken.
+      const bool username = created.error().message.find("users_username_key") != std::string::npos;
+      return core::Error::already_exists(username ? "username already taken"
+                                                  : "email already registered");
+    }
+    return created;
+  });
+}
+
+core::Result<core::User> PgUserRepository::find_by_id(core::UserId id) {
+  return with_connection(pool_, Retry::OnceIfLost, [&](Connection& c) {
+    return single_user(c.exec(kUserById, Params{}.int8(id)));
+  });
+}
+
+core::Result<core::User> PgUserRepository::find_by_email(std::string_view email) {
+  return with_connection(pool_, Retry::OnceIfLost, [&](Connection& c) {
+    return single_user(c.exec(kUserByEmail, Params{}.text(email)));
+  });
+}
+
+core::Result<core::User> PgUserRepository::bump_token_version(core::UserId id) {
+  return with_connection(pool_, Retry::Never, [&](Connection& c) {
+    return single_user(c.exec(kBumpTokenVersion, Params{}.int8(id)));
+  });
+}
+
+core::Result<core::User> PgUserRepository::set_password(core::UserId id,
+                                                         std::string_view password_hash) {
+  return with_connection(pool_, Retry::Never, [&](Connection& c) {
+    return single_user(c.exec(kSetPassword, Params{}.int8(id).text(password_hash)));
+  });
+}
+
+}  // namespace todo::pg

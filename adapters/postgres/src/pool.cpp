@@ -1,0 +1,157 @@
+#include "todo/pg/pool.hpp"
+
+#include <cassert>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include "connection.hpp"
+
+namespace todo::pg {
+namespace {
+
+using std::chrono::steady_clock;
+
+struct ConninfoOptionsDeleter {
+  void operator()(PQconninfoOption* options) const noexcept { PQconninfoFree(options); }
+};
+
+}  // namespace
+
+std::size_t default_pool_size() noexcept {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 4 : 2 * static_cast<std::size_t>(cores);
+}
+
+Pool::Lease::Lease(Pool& pool, std::unique_ptr<Connection> connection) noexcept
+    : pool_(&pool), connection_(std::move(connection)) {}
+
+Pool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), connection_(std::move(other.connection_)) {}
+
+Pool::Lease::~Lease() {
+  if (connection_) pool_->give_back(std::move(connection_));
+}
+
+Pool::Pool(PoolOptions options) : options_(std::move(options)) {
+  if (options_.size == 0) throw std::invalid_argument("database pool size must be at least 1");
+  if (!options_.conninfo.empty()) {
+    char* error = nullptr;
+    std::unique_ptr<PQconninfoOption, ConninfoOptionsDeleter> parsed(
+        PQconninfoParse(options_.conninfo.c_str(), &error));
+    if (!parsed) {
+      std::string reason = error ? error : "out of memory";
+      PQfreemem(error);
+      while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+      // libpq's message quotes at most a keyword, never the password.
+      throw std::invalid_argument("invalid database connection string: " + reason);
+    }
+  }
+  // Defaults first: libpq lets entries after the expanded connection string
+  // override it, and entries before it be overridden by it, so whatever the
+  // operator wrote in the URL wins. Keepalives let a dead peer be noticed
+  // on idle connections rather than when a request hangs on one.
+  keywords_ = {"fallback_application_name", "keepalives", "keepalives_idle",
+               "keepalives_interval", "keepalives_count", "dbname"};
+  values_ = {"todo-server", "1", "30", "10", "3", options_.conninfo};
+}
+
+Pool::~Pool() {
+  std::lock_guard lock(mutex_);
+  // Every lease must be back: a Lease outliving its Pool is a bug.
+  assert(idle_.size() == open_);
+}
+
+core::Result<Pool::Lease> Pool::acquire() {
+  bool exhausted = false;
+  return acquire_until(steady_clock::now() + options_.acquire_timeout, exhausted);
+}
+
+core::Result<Pool::Lease> Pool::acquire_until(Deadline deadline, bool& exhausted) {
+  exhausted = false;
+  std::vector<std::unique_ptr<Connection>> dropped;  // closed after unlocking
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    while (!idle_.empty()) {
+      auto connection = std::move(idle_.back());
+      idle_.pop_back();
+      if (connection->usable()) return Lease(*this, std::move(connection));
+      dropped.push_back(std::move(connection));
+      --open_;
+    }
+    if (open_ < options_.size) {
+      const auto now = steady_clock::now();
+      if (now < connect_blocked_until_) return core::Error::unavailable(kUnavailableMessage);
+      ++open_;
+      lock.unlock();
+      dropped.clear();
+      std::vector<const char*> keywords;
+      std::vector<const char*> values;
+      for (const auto& k : keywords_) keywords.push_back(k.c_str());
+      for (const auto& v : values_) values.push_back(v.c_str());
+      keywords.push_back(nullptr);
+      values.push_back(nullptr);
+      std::string failure;
+      auto opened = Connection::open(keywords, values, now + options_.connect_timeout, failure);
+      lock.lock();
+      if (opened) {
+        reachable_.store(true);
+        return Lease(*this, std::move(*opened));
+      }
+      --open_;
+      connect_blocked_until_ = steady_clock::now() + options_.reconnect_backoff;
+      last_failure_ = std::move(failure);
+      reachable_.store(false);
+      available_.notify_all();  // waiters give up quickly instead of queueing to fail
+      return std::move(opened).error();
+    }
+    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_ >= options_.size) {
+      exhausted = true;
+      return core::Error::unavailable(kUnavailableMessage);
+    }
+  }
+}
+
+void Pool::give_back(std::unique_ptr<Connection> connection) noexcept {
+  const bool keep = !connection->broken() && !connection->idle_in_transaction();
+  {
+    std::lock_guard lock(mutex_);
+    if (keep) {
+      idle_.push_back(std::move(connection));
+    } else {
+      --open_;
+    }
+  }
+  available_.notify_one();
+  // A dropped connection is closed here, outside the lock.
+}
+
+bool Pool::ping(std::chrono::milliseconds timeout) {
+  const auto deadline = steady_clock::now() + timeout;
+  bool exhausted = false;
+  auto lease = acquire_until(deadline, exhausted);
+  if (!lease) {
+    // Every connection busy means the database is answering someone.
+    return exhausted && reachable();
+  }
+  const bool ok = lease->connection().ping(deadline);
+  note_reachable(ok);
+  return ok;
+}
+
+bool Pool::reachable() const noexcept { return reachable_.load(); }
+
+void Pool::note_reachable(bool reachable) noexcept { reachable_.store(reachable); }
+
+std::size_t Pool::open_connections() const {
+  std::lock_guard lock(mutex_);
+  return open_;
+}
+
+std::string Pool::last_failure() const {
+  std::lock_guard lock(mutex_);
+  return last_failure_;
+}
+
+}  // namespace todo::pg
