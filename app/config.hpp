@@ -1,0 +1,50 @@
+#pragma once
+// The server's configuration, read from the environment (SPEC §5). Parsing is
+// a pure function of a name -> value map so it is unit-tested without
+// touching the real environment.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "todo/core/result.hpp"
+
+namespace todo::app {
+
+enum class LogLevel { Debug, Info, Warn, Error };
+
+struct Config {
+  std::string database_url;
+  std::string jwt_secret;
+  std::vector<std::string> jwt_previous_secrets;
+  std::uint16_t port = 8080;
+  std::string bind = "127.0.0.1";
+  std::vector<std::string> cors_origins{"http://localhost:3000"};
+  int bcrypt_cost = 12;
+  std::size_t db_pool_size = 2;
+  std::size_t threads = 1;
+  LogLevel log_level = LogLevel::Info;
+  std::size_t max_connections = 4096;
+  int login_max_failures = 10;
+  int address_max_failures = 100;
+  int signup_per_address = 100;
+  std::vector<std::string> trusted_proxies;
+};
+
+using Environment = std::map<std::string, std::string, std::less<>>;
+
+// Every variable Config reads, for read_environment().
+extern const std::vector<std::string> kConfigVariables;
+
+// InvalidArgument with a one-line message naming the variable on any bad or
+// missing value. `cores` is the hardware concurrency the defaults scale with.
+core::Result<Config> parse_config(const Environment& env, std::size_t cores);
+
+// The values of kConfigVariables that are set in this process's environment.
+Environment read_environment();
+
+const char* to_string(LogLevel level) noexcept;
+
+}  // namespace todo::app

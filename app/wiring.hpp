@@ -1,0 +1,18 @@
+#pragma once
+// The composition root: builds the adapters and use cases from a Config,
+// connects and migrates the database, serves until SIGINT/SIGTERM.
+
+#include "config.hpp"
+#include "logger.hpp"
+
+namespace todo::app {
+
+// Exit codes of todo-server.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitStartupFailed = 1;  // database unreachable, port taken, migration failed
+inline constexpr int kExitBadConfig = 2;
+
+// Blocks while serving; returns the process exit code.
+int serve(const Config& config, Logger& log);
+
+}  // namespace todo::app
