@@ -1,0 +1,237 @@
+// InProcessLoginThrottle: failure windows per email and per address,
+// signups per address, resets, expiry and the "0 = no limit" switch.
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/core_test_support.hpp"
+#include "todo/memory/in_process_login_throttle.hpp"
+#include "todo/memory/manual_clock.hpp"
+
+using namespace todo::core;
+using todo::memory::InProcessLoginThrottle;
+using todo::memory::ManualClock;
+using todo::memory::ThrottleLimits;
+using todo::test::code_of;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+namespace {
+
+constexpr const char* kEmail = "alice@example.com";
+constexpr const char* kAddr = "203.0.113.7";
+constexpr const char* kOtherAddr = "198.51.100.9";
+
+struct ThrottleFixture {
+  explicit ThrottleFixture(ThrottleLimits limits = {}) : throttle(clock, limits) {}
+
+  ManualClock clock;
+  InProcessLoginThrottle throttle;
+
+  void fail(const std::string& email, const std::string& address, int times) {
+    for (int i = 0; i < times; ++i) throttle.record_login_failure(email, address);
+  }
+  bool allowed(const std::string& email, const std::string& address) {
+    return throttle.check_login(email, address).has_value();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("throttle allows logins with up to 9 failures for an email and blocks at 10", "[throttle][login]") {
+  ThrottleFixture f;
+  CHECK(f.allowed(kEmail, kAddr));
+  f.fail(kEmail, kAddr, 9);
+  CHECK(f.allowed(kEmail, kAddr));
+  f.fail(kEmail, kAddr, 1);
+  const auto blocked = f.throttle.check_login(kEmail, kAddr);
+  REQUIRE_FALSE(blocked.has_value());
+  CHECK(blocked.error().code == ErrorCode::ResourceExhausted);
+  CHECK(blocked.error().retry_after_s.has_value());
+}
+
+TEST_CASE("throttle Retry-After is the time left in the 15-minute window", "[throttle][login]") {
+  ThrottleFixture f;
+  f.fail(kEmail, kAddr, 10);
+  const auto at_once = f.throttle.check_login(kEmail, kAddr);
+  REQUIRE_FALSE(at_once.has_value());
+  CHECK(at_once.error().retry_after_s == 900);
+  f.clock.advance(minutes(5));
+  const auto later = f.throttle.check_login(kEmail, kAddr);
+  REQUIRE_FALSE(later.has_value());
+  CHECK(later.error().retry_after_s == 600);
+  // A partial second left still asks the client to wait a whole one.
+  f.clock.advance(minutes(10) - std::chrono::milliseconds(300));
+  const auto last = f.throttle.check_login(kEmail, kAddr);
+  REQUIRE_FALSE(last.has_value());
+  CHECK(last.error().retry_after_s == 1);
+}
+
+TEST_CASE("throttle lifts an email block once its window has passed", "[throttle][login]") {
+  ThrottleFixture f;
+  f.fail(kEmail, kAddr, 10);
+  f.clock.advance(minutes(15) - seconds(1));
+  CHECK_FALSE(f.allowed(kEmail, kAddr));
+  f.clock.advance(seconds(2));
+  CHECK(f.allowed(kEmail, kAddr));
+  // A fresh window starts counting from zero.
+  f.fail(kEmail, kAddr, 9);
+  CHECK(f.allowed(kEmail, kAddr));
+}
+
+TEST_CASE("throttle counts failures spread over the window together", "[throttle][login]") {
+  ThrottleFixture f;
+  for (int i = 0; i < 10; ++i) {
+    f.fail(kEmail, kAddr, 1);
+    f.clock.advance(minutes(1));
+  }
+  CHECK_FALSE(f.allowed(kEmail, kAddr));
+}
+
+TEST_CASE("throttle blocks a hot email from every address, and only that email", "[throttle][login]") {
+  ThrottleFixture f;
+  f.fail(kEmail, kAddr, 10);
+  CHECK_FALSE(f.allowed(kEmail, kOtherAddr));
+  CHECK(f.allowed("bob@example.com", kOtherAddr));
+  CHECK(f.allowed("bob@example.com", kAddr));
+}
+
+TEST_CASE("throttle blocks an address after its failure limit, whatever the email", "[throttle][login]") {
+  ThrottleLimits limits;
+  limits.address_max_failures = 3;
+  ThrottleFixture f(limits);
+  f.fail("a@example.com", kAddr, 1);
+  f.fail("b@example.com", kAddr, 1);
+  CHECK(f.allowed("fresh@example.com", kAddr));
+  f.fail("c@example.com", kAddr, 1);
+  const auto blocked = f.throttle.check_login("fresh@example.com", kAddr);
+  REQUIRE_FALSE(blocked.has_value());
+  CHECK(blocked.error().code == ErrorCode::ResourceExhausted);
+  CHECK(blocked.error().retry_after_s == 900);
+  CHECK(f.allowed("fresh@example.com", kOtherAddr));
+  f.clock.advance(minutes(15) + seconds(1));
+  CHECK(f.allowed("fresh@example.com", kAddr));
+}
+
+TEST_CASE("throttle address limit defaults to 100 failures", "[throttle][login]") {
+  ThrottleFixture f;
+  for (int i = 0; i < 99; ++i) f.fail("user" + std::to_string(i) + "@example.com", kAddr, 1);
+  CHECK(f.allowed("fresh@example.com", kAddr));
+  f.fail("user99@example.com", kAddr, 1);
+  CHECK_FALSE(f.allowed("fresh@example.com", kAddr));
+}
+
+TEST_CASE("throttle: a success resets the email's failure count", "[throttle][login]") {
+  ThrottleFixture f;
+  f.fail(kEmail, kAddr, 9);
+  f.throttle.record_login_success(kEmail, kAddr);
+  f.fail(kEmail, kAddr, 9);
+  CHECK(f.allowed(kEmail, kAddr));
+  f.fail(kEmail, kAddr, 1);
+  CHECK_FALSE(f.allowed(kEmail, kAddr));
+}
+
+TEST_CASE("throttle: a success does not reset the address's failure count", "[throttle][login]") {
+  ThrottleLimits limits;
+  limits.address_max_failures = 4;
+  ThrottleFixture f(limits);
+  f.fail(kEmail, kAddr, 3);
+  f.throttle.record_login_success(kEmail, kAddr);
+  f.fail("bob@example.com", kAddr, 1);
+  CHECK_FALSE(f.allowed("carol@example.com", kAddr));
+}
+
+TEST_CASE("throttle: a limit of 0 disables the login checks", "[throttle][login]") {
+  ThrottleLimits limits;
+  limits.login_max_failures = 0;
+  limits.address_max_failures = 0;
+  ThrottleFixture f(limits);
+  f.fail(kEmail, kAddr, 500);
+  CHECK(f.allowed(kEmail, kAddr));
+}
+
+TEST_CASE("throttle: email limit 0 still enforces the address limit", "[throttle][login]") {
+  ThrottleLimits limits;
+  limits.login_max_failures = 0;
+  limits.address_max_failures = 5;
+  ThrottleFixture f(limits);
+  f.fail(kEmail, kAddr, 5);
+  CHECK_FALSE(f.allowed(kEmail, kAddr));
+  CHECK(f.allowed(kEmail, kOtherAddr));
+}
+
+TEST_CASE("throttle allows signups up to the per-address limit in an hour", "[throttle][signup]") {
+  ThrottleLimits limits;
+  limits.signup_per_address = 3;
+  ThrottleFixture f(limits);
+  for (int i = 0; i < 3; ++i) CHECK(f.throttle.check_signup(kAddr).has_value());
+  const auto blocked = f.throttle.check_signup(kAddr);
+  REQUIRE_FALSE(blocked.has_value());
+  CHECK(blocked.error().code == ErrorCode::ResourceExhausted);
+  CHECK(blocked.error().retry_after_s == 3600);
+  CHECK(f.throttle.check_signup(kOtherAddr).has_value());
+  f.clock.advance(minutes(59));
+  CHECK(code_of(f.throttle.check_signup(kAddr)) == "ResourceExhausted");
+  f.clock.advance(minutes(1) + seconds(1));
+  CHECK(f.throttle.check_signup(kAddr).has_value());
+}
+
+TEST_CASE("throttle signup limit defaults to 100 per address", "[throttle][signup]") {
+  ThrottleFixture f;
+  for (int i = 0; i < 100; ++i) REQUIRE(f.throttle.check_signup(kAddr).has_value());
+  CHECK(code_of(f.throttle.check_signup(kAddr)) == "ResourceExhausted");
+}
+
+TEST_CASE("throttle: a signup limit of 0 means no limit", "[throttle][signup]") {
+  ThrottleLimits limits;
+  limits.signup_per_address = 0;
+  ThrottleFixture f(limits);
+  for (int i = 0; i < 500; ++i) REQUIRE(f.throttle.check_signup(kAddr).has_value());
+}
+
+TEST_CASE("throttle signups and login failures are counted apart", "[throttle][signup]") {
+  ThrottleLimits limits;
+  limits.signup_per_address = 2;
+  limits.address_max_failures = 2;
+  ThrottleFixture f(limits);
+  REQUIRE(f.throttle.check_signup(kAddr).has_value());
+  REQUIRE(f.throttle.check_signup(kAddr).has_value());
+  CHECK(f.allowed(kEmail, kAddr));
+  f.clock.advance(minutes(61));
+  f.fail(kEmail, kAddr, 2);
+  CHECK(f.throttle.check_signup(kAddr).has_value());
+}
+
+TEST_CASE("throttle counts failures from concurrent callers exactly", "[throttle][login]") {
+  ThrottleLimits limits;
+  limits.login_max_failures = 100;
+  limits.address_max_failures = 0;
+  ThrottleFixture f(limits);
+  {
+    std::vector<std::jthread> threads;
+    for (int i = 0; i < 3; ++i) threads.emplace_back([&f] { f.fail(kEmail, kAddr, 33); });
+  }
+  CHECK(f.allowed(kEmail, kAddr));  // 99
+  f.fail(kEmail, kAddr, 1);
+  CHECK_FALSE(f.allowed(kEmail, kAddr));
+}
+
+TEST_CASE("throttle bounds its memory by dropping the oldest windows first", "[throttle][login]") {
+  ThrottleLimits limits;
+  limits.login_max_failures = 1;
+  limits.address_max_failures = 0;
+  limits.max_tracked_keys = 2;
+  ThrottleFixture f(limits);
+  f.fail("e1@example.com", kAddr, 1);
+  f.clock.advance(seconds(1));
+  f.fail("e2@example.com", kAddr, 1);
+  f.clock.advance(seconds(1));
+  f.fail("e3@example.com", kAddr, 1);
+  CHECK(f.allowed("e1@example.com", kAddr));
+  CHECK_FALSE(f.allowed("e2@example.com", kAddr));
+  CHECK_FALSE(f.allowed("e3@example.com", kAddr));
+}
