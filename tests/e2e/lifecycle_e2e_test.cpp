@@ -1,0 +1,283 @@
+// Whole-process behaviour: start-up line, configuration errors, shutdown,
+// log hygiene, login/sign-up throttling (each with its own server), CORS
+// configuration, and /readyz through a database outage (own cluster).
+#include "e2e_support.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <thread>
+
+#include "support/pg/pg_cluster.hpp"
+
+using namespace todo::test;
+using namespace todo::test::e2e;
+
+namespace {
+
+Environment with(Environment env, const std::string& name, const std::string& value) {
+  for (auto& entry : env) {
+    if (entry.first == name) {
+      entry.second = value;
+      return env;
+    }
+  }
+  env.emplace_back(name, value);
+  return env;
+}
+
+Environment without(Environment env, const std::string& name) {
+  env.erase(std::remove_if(env.begin(), env.end(), [&](const auto& e) { return e.first == name; }),
+            env.end());
+  return env;
+}
+
+HttpResponse login(HttpClient& client, const std::string& email, const std::string& password,
+                   HeaderList extra = {}) {
+  HeaderList headers = json_content();
+  headers.insert(headers.end(), extra.begin(), extra.end());
+  return client.request("POST", "/auth/login",
+                        dump(json::object{{"email", email}, {"password", password}}), headers);
+}
+
+void require_throttled(const HttpResponse& response) {
+  E2E_REQUIRE_STATUS(response, 429);
+  INFO(describe(response));
+  const auto retry = response.header("Retry-After");
+  REQUIRE(retry.has_value());
+  REQUIRE_FALSE(retry->empty());
+  CHECK(std::all_of(retry->begin(), retry->end(), [](unsigned char c) { return std::isdigit(c) != 0; }));
+  const long seconds = std::stol(*retry);
+  CHECK(seconds > 0);
+  CHECK(seconds <= 15 * 60);
+  CHECK(has_string_detail(response));
+}
+
+// Polls GET path until it answers `status` or the deadline passes.
+HttpResponse wait_for_status(std::uint16_t port, const std::string& path, int status,
+                             std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  HttpResponse last;
+  for (;;) {
+    try {
+      HttpClient client(port, "127.0.0.1", std::chrono::seconds{10});
+      last = client.request("GET", path);
+      if (last.status == status) return last;
+    } catch (const std::exception& error) {
+      last = HttpResponse{};
+      last.body = error.what();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return last;
+    std::this_thread::sleep_for(std::chrono::milliseconds{200});
+  }
+}
+
+}  // namespace
+
+TEST_CASE("PORT=0 prints exactly 'listening on http://HOST:PORT' with the port it bound",
+          "[e2e][lifecycle]") {
+  auto& server = shared_server();
+  static const std::regex line(R"(listening on http://127\.0\.0\.1:[1-9][0-9]*)");
+  CHECK(std::regex_match(server.listening_line(), line));
+  CHECK(server.port() != 0);
+  const std::string out = server.captured_stdout();
+  CHECK(out.find(server.listening_line() + "\n") != std::string::npos);
+  E2E_CHECK_STATUS(HttpClient(server.port()).request("GET", "/healthz"), 200);
+}
+
+TEST_CASE("invalid configuration exits with code 2 and one line on stderr", "[e2e][lifecycle]") {
+  const Environment good = server_environment(PgCluster::shared().fresh_database("cfg"));
+  const std::string short_secret(31, 's');
+  const std::vector<std::pair<const char*, Environment>> cases = {
+      {"JWT_SECRET of 31 bytes", with(good, "JWT_SECRET", short_secret)},
+      {"JWT_SECRET missing", without(good, "JWT_SECRET")},
+      {"JWT_SECRET empty", with(good, "JWT_SECRET", "")},
+      {"PORT not a number", with(good, "PORT", "eighty")},
+      {"PORT out of range", with(good, "PORT", "70000")},
+      {"DATABASE_URL not a connection string", with(good, "DATABASE_URL", "this is not a conninfo")},
+  };
+  for (const auto& [name, env] : cases) {
+    INFO(name);
+    const auto result = ServerProcess::run_to_exit(env, std::chrono::seconds{30});
+    INFO("stdout: " << result.out << "\nstderr: " << result.err);
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.exit_code == std::optional<int>(2));
+    std::string err = result.err;
+    while (!err.empty() && err.back() == '\n') err.pop_back();
+    CHECK_FALSE(err.empty());
+    CHECK(err.find('\n') == std::string::npos);
+    CHECK(result.out.find("listening on") == std::string::npos);
+    CHECK(result.err.find(short_secret) == std::string::npos);
+  }
+}
+
+TEST_CASE("SIGTERM stops the server with exit code 0 and nothing secret was logged",
+          "[e2e][lifecycle]") {
+  ServerProcess server(server_environment(PgCluster::shared().fresh_database("log")));
+  const std::string password = "Pa55word-that-must-not-be-logged";
+  std::string token;
+  {
+    HttpClient client(server.port());
+    const std::string email = unique_email("logcheck");
+    const auto created = client.request(
+        "POST", "/auth/signup", dump(json::object{{"email", email}, {"password", password}}), json_content());
+    E2E_REQUIRE_STATUS(created, 201);
+    const auto logged_in = login(client, email, password);
+    E2E_REQUIRE_STATUS(logged_in, 200);
+    token = std::string(body_object(logged_in).at("access_token").as_string());
+    E2E_REQUIRE_STATUS(login(client, email, password + "x"), 401);
+    E2E_REQUIRE_STATUS(client.request("GET", "/api/tasks?search=querymarker", {}, bearer(token)), 200);
+    E2E_REQUIRE_STATUS(client.request("GET", "/auth/me", {}, bearer(token + "x")), 401);
+  }
+  CHECK(server.stop() == std::optional<int>(0));
+  const std::string output = server.captured_stdout() + server.captured_stderr();
+  INFO(output.substr(0, 4000));
+  CHECK(output.find(password) == std::string::npos);
+  CHECK(output.find(token) == std::string::npos);
+  CHECK(output.find(token.substr(token.rfind('.') + 1)) == std::string::npos);
+  CHECK(output.find(std::string(kJwtSecret)) == std::string::npos);
+  CHECK(output.find("$2b$") == std::string::npos);
+  // Access log lines carry the path without its query.
+  CHECK(output.find("querymarker") == std::string::npos);
+}
+
+TEST_CASE("after LOGIN_MAX_FAILURES failures for one email further logins get 429 with Retry-After",
+          "[e2e][throttle]") {
+  Environment env = server_environment(PgCluster::shared().fresh_database("throttle"));
+  env = with(env, "LOGIN_MAX_FAILURES", "3");
+  ServerProcess server(env);
+  HttpClient client(server.port());
+  const auto victim = signup(client, "victim");
+  const auto bystander = signup(client, "bystander");
+
+  for (int i = 0; i < 3; ++i) E2E_REQUIRE_STATUS(login(client, victim.email, "wrong-password"), 401);
+  const auto throttled = login(client, victim.email, "wrong-password");
+  require_throttled(throttled);
+  // 429 wins over 200 too, and the form login is the same door.
+  require_throttled(login(client, victim.email, victim.password));
+  require_throttled(client.request(
+      "POST", "/auth/login",
+      "username=" + url_encode(victim.email) + "&password=" + url_encode(victim.password),
+      {{"Content-Type", "application/x-www-form-urlencoded"}}));
+  require_throttled(client.request("POST", "/api/auth/signin",
+                                   dump(json::object{{"email", victim.email}, {"password", victim.password}}),
+                                   json_content()));
+  // Per email: someone else logs in fine, and tokens already issued still work.
+  E2E_CHECK_STATUS(login(client, bystander.email, bystander.password), 200);
+  E2E_CHECK_STATUS(client.request("GET", "/auth/me", {}, bearer(victim.token)), 200);
+
+  SECTION("an unknown email is throttled the same way, with the same body") {
+    const std::string ghost = unique_email("ghost");
+    for (int i = 0; i < 3; ++i) E2E_REQUIRE_STATUS(login(client, ghost, "wrong-password"), 401);
+    const auto ghost_throttled = login(client, ghost, "wrong-password");
+    require_throttled(ghost_throttled);
+    CHECK(ghost_throttled.body == throttled.body);
+  }
+  SECTION("the email is counted after normalisation") {
+    const auto other = signup(client, "casefold");
+    std::string upper = other.email;
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    for (int i = 0; i < 3; ++i) E2E_REQUIRE_STATUS(login(client, " " + upper, "wrong-password"), 401);
+    require_throttled(login(client, other.email, other.password));
+  }
+  SECTION("a success resets the email's count") {
+    const auto lucky = signup(client, "lucky");
+    for (int i = 0; i < 2; ++i) E2E_REQUIRE_STATUS(login(client, lucky.email, "wrong-password"), 401);
+    E2E_REQUIRE_STATUS(login(client, lucky.email, lucky.password), 200);
+    for (int i = 0; i < 2; ++i) E2E_REQUIRE_STATUS(login(client, lucky.email, "wrong-password"), 401);
+    E2E_CHECK_STATUS(login(client, lucky.email, lucky.password), 200);
+  }
+}
+
+TEST_CASE("after ADDRESS_MAX_FAILURES failures from one address logins from it get 429; "
+          "X-Forwarded-For is ignored without TRUSTED_PROXIES",
+          "[e2e][throttle]") {
+  Environment env = server_environment(PgCluster::shared().fresh_database("addr"));
+  env = with(env, "ADDRESS_MAX_FAILURES", "4");
+  env = with(env, "LOGIN_MAX_FAILURES", "100");
+  ServerProcess server(env);
+  HttpClient client(server.port());
+  const auto account = signup(client, "addr");
+  for (int i = 0; i < 4; ++i) {
+    const auto response = login(client, unique_email("spray"), "wrong-password",
+                                {{"X-Forwarded-For", "203.0.113." + std::to_string(i + 1)}});
+    E2E_REQUIRE_STATUS(response, 401);
+  }
+  require_throttled(login(client, account.email, account.password));
+  require_throttled(login(client, unique_email("fresh"), "wrong-password",
+                          {{"X-Forwarded-For", "198.51.100.7"}}));
+}
+
+TEST_CASE("SIGNUP_PER_ADDRESS limits sign-ups from one address with 429", "[e2e][throttle]") {
+  Environment env = server_environment(PgCluster::shared().fresh_database("signup"));
+  env = with(env, "SIGNUP_PER_ADDRESS", "2");
+  ServerProcess server(env);
+  HttpClient client(server.port());
+  signup(client, "first");
+  signup(client, "second");
+  const auto third = client.request(
+      "POST", "/auth/signup",
+      dump(json::object{{"email", unique_email("third")}, {"password", std::string(kPassword)}}),
+      json_content());
+  E2E_CHECK_STATUS(third, 429);
+  CHECK(has_string_detail(third));
+}
+
+TEST_CASE("CORS_ORIGINS replaces the default allowed origin", "[e2e][cors]") {
+  Environment env = server_environment(PgCluster::shared().fresh_database("cors"));
+  env = with(env, "CORS_ORIGINS", "https://app.example.com,http://127.0.0.1:5173");
+  ServerProcess server(env);
+  HttpClient client(server.port());
+  for (const char* origin : {"https://app.example.com", "http://127.0.0.1:5173"}) {
+    INFO(origin);
+    const auto response = client.request("OPTIONS", "/api/tasks", {},
+                                         {{"Origin", origin},
+                                          {"Access-Control-Request-Method", "POST"},
+                                          {"Access-Control-Request-Headers", "authorization,content-type"}});
+    INFO(describe(response));
+    CHECK(response.header("Access-Control-Allow-Origin") == std::optional<std::string>(origin));
+  }
+  const auto old_default = client.request("OPTIONS", "/api/tasks", {},
+                                          {{"Origin", "http://localhost:3000"},
+                                           {"Access-Control-Request-Method", "POST"}});
+  INFO(describe(old_default));
+  CHECK(old_default.header("Access-Control-Allow-Origin") !=
+        std::optional<std::string>("http://localhost:3000"));
+}
+
+TEST_CASE("/readyz answers 503 while the database is down and recovers after it restarts",
+          "[e2e][readyz][outage]") {
+  // An own cluster: stopping the shared one would break the other tests.
+  PgCluster cluster;
+  if (cluster.external()) {
+    WARN("TEST_DATABASE_URL is set: the database cannot be stopped, outage not tested");
+    return;
+  }
+  ServerProcess server(server_environment(cluster.fresh_database("outage")));
+  HttpClient client(server.port());
+  const auto account = signup(client, "outage");
+  create_task(client, account, {{"title", "survives the outage"}});
+  E2E_REQUIRE_STATUS(client.request("GET", "/readyz"), 200);
+
+  cluster.stop();
+  const auto down = wait_for_status(server.port(), "/readyz", 503, std::chrono::seconds{15});
+  E2E_CHECK_STATUS(down, 503);
+  E2E_CHECK_STATUS(HttpClient(server.port()).request("GET", "/healthz"), 200);
+  const auto during = HttpClient(server.port()).request("GET", "/api/tasks", {}, bearer(account.token));
+  INFO(describe(during));
+  CHECK(during.status == 503);
+  CHECK(has_string_detail(during));
+  CHECK(during.body.find("SELECT") == std::string::npos);
+  CHECK(server.running());
+
+  cluster.start();
+  const auto up = wait_for_status(server.port(), "/readyz", 200, std::chrono::seconds{30});
+  E2E_REQUIRE_STATUS(up, 200);
+  HttpClient after(server.port());
+  const auto listed = after.request("GET", "/api/tasks", {}, bearer(account.token));
+  E2E_REQUIRE_STATUS(listed, 200);
+  REQUIRE(body_array(listed).size() == 1);
+  CHECK(body_array(listed).at(0).at("title") == "survives the outage");
+  E2E_CHECK_STATUS(after.request("POST", "/api/tasks", R"({"title":"after"})", json_bearer(account.token)), 201);
+}
