@@ -1,0 +1,105 @@
+#include "api_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_to.hpp>
+
+namespace todo::test {
+namespace json = boost::json;
+
+Api::Api(http::HandlerOptions options, memory::ThrottleLimits limits)
+    : throttle_(clock_, limits),
+      tokens_(clock_),
+      auth_(users_, hasher_, tokens_, tokens_, clock_, throttle_),
+      tasks_(own_tasks_, clock_),
+      handler_(auth_, tasks_, std::move(options)) {}
+
+Api::Api(core::TaskRepository& tasks, http::HandlerOptions options)
+    : throttle_(clock_, memory::ThrottleLimits{}),
+      tokens_(clock_),
+      auth_(users_, hasher_, tokens_, tokens_, clock_, throttle_),
+      tasks_(tasks, clock_),
+      handler_(auth_, tasks_, std::move(options)) {}
+
+http::Response Api::call(std::string method, std::string target, std::string body,
+                         std::vector<http::Header> headers, std::string peer) const {
+  http::Request request;
+  request.method = std::move(method);
+  request.target = std::move(target);
+  request.headers = std::move(headers);
+  request.body = std::move(body);
+  request.peer_address = std::move(peer);
+  return handler_.handle(request);
+}
+
+http::Response Api::json(std::string method, std::string target, std::string body, const std::string& token) const {
+  std::vector<http::Header> headers{{"Content-Type", "application/json"}};
+  if (!token.empty()) headers.push_back({"Authorization", "Bearer " + token});
+  return call(std::move(method), std::move(target), std::move(body), std::move(headers));
+}
+
+http::Response Api::authed(std::string method, std::string target, const std::string& token) const {
+  return call(std::move(method), std::move(target), "", {{"Authorization", "Bearer " + token}});
+}
+
+Signed Api::signup(const std::string& email, std::optional<std::string> username) const {
+  json::object body{{"email", email}, {"password", kPassword}};
+  if (username) body["username"] = *username;
+  const http::Response r = json("POST", "/auth/signup", json::serialize(body));
+  REQUIRE(r.status == 201);
+  const json::value v = body_json(r);
+  return Signed{json::value_to<std::string>(v.at("access_token")), v.at("user").at("id").as_int64()};
+}
+
+std::int64_t Api::create_task(const std::string& token, const std::string& body) const {
+  const http::Response r = json("POST", "/api/tasks", body, token);
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  return body_json(r).at("id").as_int64();
+}
+
+json::value body_json(const http::Response& response) {
+  std::error_code ec;
+  json::value v = json::parse(response.body, ec);
+  INFO(response.body);
+  REQUIRE_FALSE(ec);
+  return v;
+}
+
+std::string header_or_empty(const http::Response& response, std::string_view name) {
+  const auto h = response.header(name);
+  return h ? std::string(*h) : std::string();
+}
+
+std::string detail(const http::Response& response) {
+  const json::value v = body_json(response);
+  INFO(response.body);
+  REQUIRE(v.at("detail").is_string());
+  return json::value_to<std::string>(v.at("detail"));
+}
+
+std::string first_loc(const http::Response& response) {
+  const json::value v = body_json(response);
+  INFO(response.body);
+  REQUIRE(v.at("detail").is_array());
+  REQUIRE_FALSE(v.at("detail").as_array().empty());
+  std::string out;
+  for (const json::value& part : v.at("detail").as_array().front().at("loc").as_array()) {
+    if (!out.empty()) out += '/';
+    out += part.is_string() ? json::value_to<std::string>(part) : json::serialize(part);
+  }
+  return out;
+}
+
+std::string first_type(const http::Response& response) {
+  const json::value v = body_json(response);
+  INFO(response.body);
+  REQUIRE(v.at("detail").is_array());
+  REQUIRE_FALSE(v.at("detail").as_array().empty());
+  return json::value_to<std::string>(v.at("detail").as_array().front().at("type"));
+}
+
+}  // namespace todo::test

@@ -1,0 +1,291 @@
+// Routing, methods, headers, CORS, lanes and failure mapping of the Handler.
+
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_to.hpp>
+
+#include "api_fixture.hpp"
+
+namespace json = boost::json;
+using todo::http::Lane;
+using todo::http::Request;
+using todo::test::Api;
+using todo::test::body_json;
+using todo::test::detail;
+using todo::test::header_or_empty;
+
+TEST_CASE("unknown path is 404 Not Found with JSON and nosniff", "[http][routing]") {
+  Api api;
+  for (const char* target : {"/nope", "/api/task", "/api/tasks/1/complete/x", "/auth", "//api/tasks"}) {
+    const auto r = api.call("GET", target);
+    INFO(target);
+    CHECK(r.status == 404);
+    CHECK(detail(r) == "Not Found");
+    CHECK(header_or_empty(r, "Content-Type") == "application/json");
+    CHECK(header_or_empty(r, "X-Content-Type-Options") == "nosniff");
+  }
+}
+
+TEST_CASE("known path with wrong method is 405 with Allow", "[http][routing]") {
+  Api api;
+  struct Case {
+    const char* method;
+    const char* target;
+    const char* allow;
+  };
+  for (const Case& c : {Case{"DELETE", "/api/tasks", "GET, POST"},
+                        Case{"POST", "/api/tasks/1", "GET, PUT, PATCH, DELETE"},
+                        Case{"GET", "/api/tasks/1/complete", "PATCH"},
+                        Case{"GET", "/auth/login", "POST"},
+                        Case{"GET", "/api/auth/signin", "POST"},
+                        Case{"POST", "/auth/me", "GET"},
+                        Case{"POST", "/healthz", "GET"},
+                        Case{"OPTIONS", "/api/tasks", "GET, POST"}}) {
+    const auto r = api.call(c.method, c.target);
+    INFO(c.method << " " << c.target);
+    CHECK(r.status == 405);
+    CHECK(detail(r) == "Method Not Allowed");
+    CHECK(header_or_empty(r, "Allow") == c.allow);
+  }
+}
+
+TEST_CASE("one trailing slash is tolerated", "[http][routing]") {
+  Api api;
+  CHECK(api.call("GET", "/healthz/").status == 200);
+  const auto s = api.json("POST", "/auth/signup/", R"({"email":"slash@example.com","password":"password1"})");
+  CHECK(s.status == 201);
+  const std::string token = json::value_to<std::string>(body_json(s).at("access_token"));
+  CHECK(api.authed("GET", "/api/tasks/", token).status == 200);
+  CHECK(api.authed("GET", "/api/tasks/?limit=5", token).status == 200);
+}
+
+TEST_CASE("percent-encoded paths and absolute-form targets are routed", "[http][routing]") {
+  Api api;
+  CHECK(api.call("GET", "/health%7A").status == 200);
+  CHECK(api.call("GET", "http://localhost:8080/healthz").status == 200);
+  CHECK(api.call("GET", "/healthz#frag").status == 200);
+}
+
+TEST_CASE("service endpoints answer healthz, readyz and root", "[http][service]") {
+  bool ready = true;
+  todo::http::HandlerOptions options;
+  options.ready = [&ready] { return ready; };
+  Api api(options);
+
+  const auto health = api.call("GET", "/healthz");
+  CHECK(health.status == 200);
+  CHECK(body_json(health).at("status") == "ok");
+
+  CHECK(api.call("GET", "/readyz").status == 200);
+  ready = false;
+  const auto not_ready = api.call("GET", "/readyz");
+  CHECK(not_ready.status == 503);
+  CHECK(detail(not_ready) == "database unavailable");
+
+  const auto root = api.call("GET", "/");
+  CHECK(root.status == 200);
+  CHECK(body_json(root).at("openapi") == "/openapi.json");
+}
+
+TEST_CASE("an exception escaping a route is a generic 500", "[http][errors]") {
+  todo::http::HandlerOptions options;
+  options.ready = []() -> bool { throw std::runtime_error("connection string postgres://secret@db"); };
+  Api api(options);
+  const auto r = api.call("GET", "/readyz");
+  CHECK(r.status == 500);
+  CHECK(detail(r) == "Internal Server Error");
+  CHECK(r.body.find("secret") == std::string::npos);
+  CHECK(header_or_empty(r, "X-Content-Type-Options") == "nosniff");
+}
+
+namespace {
+
+// A TaskRepository whose every call fails with one error, to check how the
+// adapter maps core errors it cannot provoke through the memory repository.
+class FailingTasks final : public todo::core::TaskRepository {
+ public:
+  explicit FailingTasks(todo::core::Error error) : error_(std::move(error)) {}
+  todo::core::Result<todo::core::Task> create(const todo::core::NewTask&) override { return error_; }
+  todo::core::Result<todo::core::Task> get(todo::core::UserId, todo::core::TaskId) override { return error_; }
+  todo::core::Result<todo::core::TaskPage> list(todo::core::UserId, const todo::core::TaskQuery&) override {
+    return error_;
+  }
+  todo::core::Result<todo::core::Task> update(todo::core::UserId, todo::core::TaskId, const todo::core::TaskPatch&,
+                                              todo::core::Timestamp) override {
+    return error_;
+  }
+  todo::core::Result<todo::core::Task> toggle_completed(todo::core::UserId, todo::core::TaskId,
+                                                        todo::core::Timestamp) override {
+    return error_;
+  }
+  todo::core::Result<void> remove(todo::core::UserId, todo::core::TaskId) override { return error_; }
+
+ private:
+  todo::core::Error error_;
+};
+
+}  // namespace
+
+TEST_CASE("core Internal errors are 500 without leaking their message", "[http][errors]") {
+  FailingTasks tasks(todo::core::Error::internal("SELECT * FROM tasks -- password=hunter2"));
+  Api api(tasks);
+  const auto user = api.signup("internal@example.com");
+  const auto r = api.authed("GET", "/api/tasks", user.token);
+  CHECK(r.status == 500);
+  CHECK(detail(r) == "Internal Server Error");
+  CHECK(r.body.find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("core Unavailable is 503 database unavailable with Retry-After when known", "[http][errors]") {
+  auto error = todo::core::Error::unavailable("connection refused on 10.0.0.5");
+  error.retry_after_s = 2;
+  FailingTasks tasks(error);
+  Api api(tasks);
+  const auto user = api.signup("unavailable@example.com");
+  const auto r = api.authed("GET", "/api/tasks/1", user.token);
+  CHECK(r.status == 503);
+  CHECK(detail(r) == "database unavailable");
+  CHECK(header_or_empty(r, "Retry-After") == "2");
+
+  FailingTasks no_hint(todo::core::Error::unavailable("down"));
+  Api api2(no_hint);
+  const auto user2 = api2.signup("unavailable2@example.com");
+  const auto r2 = api2.authed("DELETE", "/api/tasks/1", user2.token);
+  CHECK(r2.status == 503);
+  CHECK_FALSE(r2.header("Retry-After"));
+}
+
+TEST_CASE("core PermissionDenied and ResourceExhausted map to 403 and 429", "[http][errors]") {
+  FailingTasks denied(todo::core::Error::permission_denied("not yours"));
+  Api api(denied);
+  const auto user = api.signup("denied@example.com");
+  const auto r = api.authed("GET", "/api/tasks", user.token);
+  CHECK(r.status == 403);
+  CHECK(detail(r) == "not yours");
+
+  FailingTasks busy(todo::core::Error::resource_exhausted("slow down", 7));
+  Api api2(busy);
+  const auto user2 = api2.signup("busy@example.com");
+  const auto r2 = api2.json("POST", "/api/tasks", R"({"title":"x"})", user2.token);
+  CHECK(r2.status == 429);
+  CHECK(header_or_empty(r2, "Retry-After") == "7");
+}
+
+TEST_CASE("Cache-Control no-store is on every auth response and not on tasks", "[http][headers]") {
+  Api api;
+  const auto user = api.signup("cache@example.com");
+  CHECK(header_or_empty(api.authed("GET", "/auth/me", user.token), "Cache-Control") == "no-store");
+  CHECK(header_or_empty(api.call("GET", "/auth/me"), "Cache-Control") == "no-store");
+  CHECK(header_or_empty(api.call("GET", "/auth/login"), "Cache-Control") == "no-store");
+  CHECK(header_or_empty(api.json("POST", "/api/auth/signin", "{}"), "Cache-Control") == "no-store");
+  CHECK(header_or_empty(api.call("GET", "/auth/nothing-here"), "Cache-Control") == "no-store");
+  CHECK_FALSE(api.authed("GET", "/api/tasks", user.token).header("Cache-Control"));
+}
+
+TEST_CASE("CORS headers go to allowed origins only", "[http][cors]") {
+  Api api;
+  const auto allowed = api.call("GET", "/healthz", "", {{"Origin", "http://localhost:3000"}});
+  CHECK(header_or_empty(allowed, "Access-Control-Allow-Origin") == "http://localhost:3000");
+  CHECK(header_or_empty(allowed, "Vary") == "Origin");
+  const std::string exposed = header_or_empty(allowed, "Access-Control-Expose-Headers");
+  CHECK(exposed.find("X-Total-Count") != std::string::npos);
+  CHECK(exposed.find("Location") != std::string::npos);
+
+  const auto other = api.call("GET", "/healthz", "", {{"Origin", "http://evil.example"}});
+  CHECK(other.status == 200);
+  CHECK_FALSE(other.header("Access-Control-Allow-Origin"));
+
+  const auto no_origin = api.call("GET", "/healthz");
+  CHECK_FALSE(no_origin.header("Access-Control-Allow-Origin"));
+
+  // Error answers carry CORS too, so a browser client can read the detail.
+  const auto error = api.call("GET", "/api/tasks", "", {{"Origin", "http://localhost:3000"}});
+  CHECK(error.status == 401);
+  CHECK(header_or_empty(error, "Access-Control-Allow-Origin") == "http://localhost:3000");
+}
+
+TEST_CASE("CORS preflight is answered before routing", "[http][cors]") {
+  Api api;
+  const std::vector<todo::http::Header> headers{{"Origin", "http://localhost:3000"},
+                                                {"Access-Control-Request-Method", "POST"},
+                                                {"Access-Control-Request-Headers", "authorization,content-type"}};
+  for (const char* target : {"/api/tasks", "/api/tasks/3/complete", "/auth/login", "/anything"}) {
+    const auto r = api.call("OPTIONS", target, "", headers);
+    INFO(target);
+    CHECK(r.status == 200);
+    CHECK(header_or_empty(r, "Access-Control-Allow-Origin") == "http://localhost:3000");
+    const std::string methods = header_or_empty(r, "Access-Control-Allow-Methods");
+    for (const char* m : {"GET", "POST", "PUT", "PATCH", "DELETE"}) CHECK(methods.find(m) != std::string::npos);
+    const std::string allowed_headers = header_or_empty(r, "Access-Control-Allow-Headers");
+    CHECK(allowed_headers.find("Authorization") != std::string::npos);
+    CHECK(allowed_headers.find("Content-Type") != std::string::npos);
+    CHECK_FALSE(header_or_empty(r, "Access-Control-Max-Age").empty());
+  }
+  CHECK(api.handler().lane_for(Request{"OPTIONS", "/api/tasks", headers, "", "127.0.0.1"}) == Lane::Inline);
+}
+
+TEST_CASE("CORS preflight from a disallowed origin or for a strange method is 400", "[http][cors]") {
+  Api api;
+  const auto r = api.call("OPTIONS", "/api/tasks", "",
+                          {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "GET"}});
+  CHECK(r.status == 400);
+  CHECK(detail(r) == "Disallowed CORS origin");
+  CHECK_FALSE(r.header("Access-Control-Allow-Origin"));
+
+  const auto m = api.call("OPTIONS", "/api/tasks", "",
+                          {{"Origin", "http://localhost:3000"}, {"Access-Control-Request-Method", "TRACE"}});
+  CHECK(m.status == 400);
+  CHECK(detail(m) == "Disallowed CORS method");
+}
+
+TEST_CASE("CORS origin list is configurable and accepts a wildcard", "[http][cors]") {
+  todo::http::HandlerOptions options;
+  options.cors_origins = {"https://app.example.com"};
+  Api api(options);
+  CHECK(header_or_empty(api.call("GET", "/healthz", "", {{"Origin", "https://app.example.com"}}),
+                        "Access-Control-Allow-Origin") == "https://app.example.com");
+  CHECK_FALSE(api.call("GET", "/healthz", "", {{"Origin", "http://localhost:3000"}})
+                  .header("Access-Control-Allow-Origin"));
+  // Exact match only: no prefix or case games.
+  CHECK_FALSE(api.call("GET", "/healthz", "", {{"Origin", "https://app.example.com.evil.io"}})
+                  .header("Access-Control-Allow-Origin"));
+
+  todo::http::HandlerOptions any;
+  any.cors_origins = {"*"};
+  Api open(any);
+  const auto r = open.call("OPTIONS", "/api/tasks", "",
+                           {{"Origin", "http://whatever.test"}, {"Access-Control-Request-Method", "DELETE"}});
+  CHECK(r.status == 200);
+  CHECK(header_or_empty(r, "Access-Control-Allow-Origin") == "http://whatever.test");
+  CHECK_FALSE(r.header("Access-Control-Allow-Credentials"));
+}
+
+TEST_CASE("lane_for sends crypto, database and cheap work to the right pool", "[http][lanes]") {
+  Api api;
+  const auto lane = [&](const char* method, const char* target) {
+    return api.handler().lane_for(Request{method, target, {}, "", "127.0.0.1"});
+  };
+  CHECK(lane("POST", "/auth/signup") == Lane::Crypto);
+  CHECK(lane("POST", "/api/auth/signup") == Lane::Crypto);
+  CHECK(lane("POST", "/auth/login") == Lane::Crypto);
+  CHECK(lane("POST", "/api/auth/signin") == Lane::Crypto);
+  CHECK(lane("POST", "/api/auth/login") == Lane::Crypto);
+  CHECK(lane("POST", "/auth/password") == Lane::Crypto);
+  CHECK(lane("GET", "/auth/me") == Lane::Database);
+  CHECK(lane("POST", "/auth/logout-all") == Lane::Database);
+  CHECK(lane("GET", "/api/tasks?limit=2") == Lane::Database);
+  CHECK(lane("POST", "/api/tasks") == Lane::Database);
+  CHECK(lane("PATCH", "/api/tasks/4/complete") == Lane::Database);
+  CHECK(lane("DELETE", "/api/tasks/4/") == Lane::Database);
+  CHECK(lane("GET", "/readyz") == Lane::Database);
+  CHECK(lane("GET", "/healthz") == Lane::Inline);
+  CHECK(lane("GET", "/openapi.json") == Lane::Inline);
+  CHECK(lane("GET", "/") == Lane::Inline);
+  CHECK(lane("GET", "/nope") == Lane::Inline);
+  CHECK(lane("DELETE", "/api/tasks") == Lane::Inline);
+  CHECK(lane("GET", "/auth/signup") == Lane::Inline);
+}
