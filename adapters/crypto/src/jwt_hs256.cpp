@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <stdexcept>
+#include <utility>
 
 #include "json_reader.hpp"
 #include "todo/core/error.hpp"
@@ -24,14 +25,14 @@ constexpr std::size_t kSignatureChars = 43;  // 32 bytes, unpadded
 // is at most kMaxTokenBytes, so together they decode to no more than this.
 using SegmentBuffer = std::array<char, base64url_max_decoded_size(JwtHs256::kMaxTokenBytes) + 2>;
 
-const JsonMember* find_member(const std::vector<JsonMember>& members, std::string_view key) {
-  for (const auto& m : members) {
+JsonMember* find_member(std::vector<JsonMember>& members, std::string_view key) {
+  for (auto& m : members) {
     if (m.key == key) return &m;
   }
   return nullptr;
 }
 
-bool check_header(const std::vector<JsonMember>& members) {
+bool check_header(std::vector<JsonMember>& members) {
   const JsonMember* alg = find_member(members, "alg");
   if (alg == nullptr || alg->kind != JsonKind::String || alg->string != "HS256") return false;
   const JsonMember* typ = find_member(members, "typ");
@@ -216,9 +217,9 @@ std::variant<core::TokenClaims, TokenRejection> JwtHs256::inspect(std::string_vi
   }
   const JsonMember* exp = find_member(members, "exp");
   if (exp == nullptr || !read_numeric_date(*exp, claims.expires_at)) return TokenRejection::BadClaims;
-  if (const JsonMember* email = find_member(members, "email")) {
+  if (JsonMember* email = find_member(members, "email")) {
     if (email->kind != JsonKind::String) return TokenRejection::BadClaims;
-    claims.email = email->string;
+    claims.email = std::move(email->string);
   }
   if (const JsonMember* iat = find_member(members, "iat")) {
     std::int64_t value = 0;

@@ -1,0 +1,102 @@
+// Token verify/issue (goal: each <= 2 us) and bcrypt hashing cost.
+
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "todo/crypto/bcrypt_hasher.hpp"
+#include "todo/crypto/jwt_hs256.hpp"
+
+namespace {
+
+class FixedClock final : public todo::core::Clock {
+ public:
+  todo::core::Timestamp now() const override { return todo::core::from_unix_seconds(1'800'000'000); }
+};
+
+const std::string kSecret = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyz";
+const std::string kPrevious = "bench-previous-secret-0123456789abcdefghijklmnop";
+
+todo::core::TokenClaims sample_claims() {
+  todo::core::TokenClaims c;
+  c.user_id = 123456;
+  c.email = "someone.with.a.longish.name@example.com";
+  c.issued_at = 1'800'000'000;
+  c.expires_at = 1'800'604'800;
+  c.token_version = 3;
+  return c;
+}
+
+void BM_TokenIssue(benchmark::State& state) {
+  const FixedClock clock;
+  todo::crypto::JwtHs256 jwt(clock, kSecret);
+  const auto claims = sample_claims();
+  for (auto _ : state) {
+    auto token = jwt.issue(claims);
+    benchmark::DoNotOptimize(token);
+  }
+}
+BENCHMARK(BM_TokenIssue);
+
+void BM_TokenVerify(benchmark::State& state) {
+  const FixedClock clock;
+  todo::crypto::JwtHs256 jwt(clock, kSecret);
+  const std::string token = jwt.issue(sample_claims()).value();
+  for (auto _ : state) {
+    auto claims = jwt.verify(token);
+    if (!claims) state.SkipWithError("token refused");
+    benchmark::DoNotOptimize(claims);
+  }
+}
+BENCHMARK(BM_TokenVerify);
+BENCHMARK(BM_TokenVerify)->Threads(2);
+
+// Worst case during a key rotation: a token signed with the previous secret
+// is tried against the current one first.
+void BM_TokenVerifyPreviousSecret(benchmark::State& state) {
+  const FixedClock clock;
+  todo::crypto::JwtHs256 old_jwt(clock, kPrevious);
+  todo::crypto::JwtHs256 jwt(clock, kSecret, {kPrevious});
+  const std::string token = old_jwt.issue(sample_claims()).value();
+  for (auto _ : state) {
+    auto claims = jwt.verify(token);
+    if (!claims) state.SkipWithError("token refused");
+    benchmark::DoNotOptimize(claims);
+  }
+}
+BENCHMARK(BM_TokenVerifyPreviousSecret);
+
+void BM_TokenRejectForged(benchmark::State& state) {
+  const FixedClock clock;
+  todo::crypto::JwtHs256 forger(clock, std::string(40, 'f'));
+  todo::crypto::JwtHs256 jwt(clock, kSecret);
+  const std::string token = forger.issue(sample_claims()).value();
+  for (auto _ : state) {
+    auto claims = jwt.verify(token);
+    if (claims) state.SkipWithError("forged token accepted");
+    benchmark::DoNotOptimize(claims);
+  }
+}
+BENCHMARK(BM_TokenRejectForged);
+
+void BM_BcryptHash(benchmark::State& state) {
+  todo::crypto::BcryptHasher hasher(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    auto hash = hasher.hash("correct horse battery staple");
+    benchmark::DoNotOptimize(hash);
+  }
+}
+BENCHMARK(BM_BcryptHash)->Arg(4)->Arg(12)->Unit(benchmark::kMillisecond);
+
+void BM_BcryptVerify(benchmark::State& state) {
+  todo::crypto::BcryptHasher hasher(static_cast<int>(state.range(0)));
+  const std::string hash = hasher.hash("correct horse battery staple").value();
+  for (auto _ : state) {
+    auto ok = hasher.verify("correct horse battery staple", hash);
+    benchmark::DoNotOptimize(ok);
+  }
+}
+BENCHMARK(BM_BcryptVerify)->Arg(12)->Unit(benchmark::kMillisecond);
+
+}  // namespace
