@@ -70,7 +70,7 @@ TEST_CASE("percent-encoded paths and absolute-form targets are routed", "[http][
   CHECK(api.call("GET", "/healthz#frag").status == 200);
 }
 
-TEST_CASE("service endpoints answer healthz, readyz and root", "[http][service]") {
+TEST_CASE("service endpoints answer healthz and readyz", "[http][service]") {
   bool ready = true;
   todo::http::HandlerOptions options;
   options.ready = [&ready] { return ready; };
@@ -85,10 +85,36 @@ TEST_CASE("service endpoints answer healthz, readyz and root", "[http][service]"
   const auto not_ready = api.call("GET", "/readyz");
   CHECK(not_ready.status == 503);
   CHECK(detail(not_ready) == "database unavailable");
+}
 
+TEST_CASE("GET / and /static/* serve the embedded web client with ETags", "[http][web]") {
+  Api api;
   const auto root = api.call("GET", "/");
-  CHECK(root.status == 200);
-  CHECK(body_json(root).at("openapi") == "/openapi.json");
+  REQUIRE(root.status == 200);
+  CHECK(header_or_empty(root, "Content-Type").rfind("text/html", 0) == 0);
+  CHECK(root.body.find("/static/app.js") != std::string::npos);
+  CHECK_FALSE(header_or_empty(root, "Content-Security-Policy").empty());
+  CHECK(header_or_empty(root, "X-Content-Type-Options") == "nosniff");
+  const std::string etag = header_or_empty(root, "ETag");
+  REQUIRE_FALSE(etag.empty());
+
+  const auto unchanged = api.call("GET", "/", "", {{"If-None-Match", "\"other\", W/" + etag}});
+  CHECK(unchanged.status == 304);
+  CHECK(unchanged.body.empty());
+  CHECK(api.call("GET", "/", "", {{"If-None-Match", "\"stale\""}}).status == 200);
+
+  const auto script = api.call("GET", "/static/app.js?v=2");
+  CHECK(script.status == 200);
+  CHECK(header_or_empty(script, "Content-Type").rfind("text/javascript", 0) == 0);
+  CHECK_FALSE(script.body.empty());
+
+  const auto missing = api.call("GET", "/static/nope.js");
+  CHECK(missing.status == 404);
+  CHECK(detail(missing) == "Not Found");
+  CHECK(api.call("GET", "/static/../CMakeLists.txt").status == 404);
+  const auto post = api.call("POST", "/");
+  CHECK(post.status == 405);
+  CHECK(header_or_empty(post, "Allow") == "GET");
 }
 
 TEST_CASE("an exception escaping a route is a generic 500", "[http][errors]") {

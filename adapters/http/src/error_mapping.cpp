@@ -48,7 +48,8 @@ Response error_response(const core::Error& error, std::string_view location) {
       return detail_response(status, "Internal Server Error");
     }
     case core::ErrorCode::Unavailable: {
-      std::fputs(("todo-http: unavailable: " + error.message + "\n").c_str(), stderr);
+      // Not logged here: the database adapter reports its own failures, and a
+      // load balancer polling /readyz would otherwise flood the log.
       Response response = detail_response(status, "database unavailable");
       if (error.retry_after_s) response.set_header("Retry-After", std::to_string(std::max(1LL, *error.retry_after_s)));
       return response;

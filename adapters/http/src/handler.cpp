@@ -20,6 +20,7 @@
 #include "json_io.hpp"
 #include "todo/core/validation.hpp"
 #include "todo/http/router.hpp"
+#include "todo/web/assets.hpp"
 #include "url_encoding.hpp"
 
 namespace todo::http {
@@ -329,7 +330,7 @@ Response task_route(const Exchange& x, const RouteMatch& match) {
   if (match.route->endpoint == Endpoint::ListTasks) return list_tasks(x, owner);
   if (match.route->endpoint == Endpoint::CreateTask) return create_task(x, owner);
 
-  core::Result<core::TaskId> id = parse_task_id(match.task_id);
+  core::Result<core::TaskId> id = parse_task_id(match.path_param);
   if (!id) return error_response(id.error(), "path");
   switch (match.route->endpoint) {
     case Endpoint::GetTask: {
@@ -349,6 +350,41 @@ Response simple_json(int status, std::initializer_list<std::pair<std::string_vie
   json::object o;
   for (const auto& [key, value] : fields) o[key] = value;
   return json_response(status, json::serialize(o));
+}
+
+// True when an If-None-Match list names `etag` (weak comparison, RFC 9110).
+bool etag_matches(std::string_view if_none_match, std::string_view etag) {
+  while (!if_none_match.empty()) {
+    const std::size_t comma = if_none_match.find(',');
+    std::string_view candidate = core::trim(if_none_match.substr(0, comma));
+    if (candidate == "*") return true;
+    if (candidate.starts_with("W/")) candidate.remove_prefix(2);
+    if (candidate == etag) return true;
+    if (comma == std::string_view::npos) break;
+    if_none_match.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// The embedded web client: index.html at "/", its files under "/static/".
+// Revalidated by ETag on every use, so a new build is picked up at once.
+Response web_asset(const Exchange& x, const RouteMatch& match) {
+  const std::string path = match.path_param.empty() ? std::string("/") : "/static/" + match.path_param;
+  const web::Asset* asset = web::find_asset(path);
+  if (asset == nullptr) return detail_response(404, "Not Found");
+  Response response;
+  response.set_header("ETag", std::string(asset->etag));
+  response.set_header("Cache-Control", "no-cache");
+  response.set_header("Content-Security-Policy", std::string(web::content_security_policy()));
+  const std::optional<std::string_view> if_none_match = x.request.header("If-None-Match");
+  if (if_none_match && etag_matches(*if_none_match, asset->etag)) {
+    response.status = 304;
+    return response;
+  }
+  response.status = 200;
+  response.set_header("Content-Type", std::string(asset->content_type));
+  response.body = std::string(asset->body);
+  return response;
 }
 
 bool origin_allowed(const HandlerOptions& options, std::string_view origin) {
@@ -383,8 +419,7 @@ Response dispatch(const Exchange& x) {
     return response;
   }
   switch (match.route->endpoint) {
-    case Endpoint::Root:
-      return simple_json(200, {{"name", "todo"}, {"openapi", "/openapi.json"}});
+    case Endpoint::WebClient: return web_asset(x, match);
     case Endpoint::Healthz: return simple_json(200, {{"status", "ok"}});
     case Endpoint::Readyz:
       if (x.options.ready && x.options.ready()) return simple_json(200, {{"status", "ready"}});
@@ -451,7 +486,7 @@ Lane Handler::lane_for(const Request& request) const {
     const RouteMatch match = match_route(request.method, target.path);
     if (match.kind != RouteMatch::Kind::Found) return Lane::Inline;
     switch (match.route->endpoint) {
-      case Endpoint::Root:
+      case Endpoint::WebClient:
       case Endpoint::Healthz:
       case Endpoint::OpenApi: return Lane::Inline;
       case Endpoint::Signup:

@@ -7,10 +7,9 @@
 namespace todo::http {
 namespace {
 
-constexpr std::string_view kTaskIdSegment = "{task_id}";
-
 constexpr std::array kRoutes{
-    Route{"GET", "/", Endpoint::Root},
+    Route{"GET", "/", Endpoint::WebClient},
+    Route{"GET", "/static/{file}", Endpoint::WebClient},
     Route{"GET", "/healthz", Endpoint::Healthz},
     Route{"GET", "/readyz", Endpoint::Readyz},
     Route{"GET", "/openapi.json", Endpoint::OpenApi},
@@ -44,21 +43,24 @@ std::vector<std::string_view> split_segments(std::string_view path) {
   return segments;
 }
 
-// Matches `path` against `pattern`; fills `task_id` from the template slot.
-bool path_matches(std::string_view pattern, const std::vector<std::string_view>& segments,
-                  std::string& task_id) {
+bool is_param(std::string_view segment) noexcept {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Matches `path` against `pattern`; fills `param` from the template slot.
+bool path_matches(std::string_view pattern, const std::vector<std::string_view>& segments, std::string& param) {
   const std::vector<std::string_view> expected = split_segments(pattern);
   if (expected.size() != segments.size()) return false;
   std::string captured;
   for (std::size_t i = 0; i < expected.size(); ++i) {
-    if (expected[i] == kTaskIdSegment) {
+    if (is_param(expected[i])) {
       if (segments[i].empty()) return false;
       captured = std::string(segments[i]);
     } else if (expected[i] != segments[i]) {
       return false;
     }
   }
-  task_id = std::move(captured);
+  param = std::move(captured);
   return true;
 }
 
@@ -73,12 +75,12 @@ RouteMatch match_route(std::string_view method, std::string_view path) {
   const std::vector<std::string_view> segments = split_segments(path);
 
   for (const Route& route : kRoutes) {
-    std::string task_id;
-    if (!path_matches(route.path, segments, task_id)) continue;
+    std::string param;
+    if (!path_matches(route.path, segments, param)) continue;
     if (route.method == method) {
       match.kind = RouteMatch::Kind::Found;
       match.route = &route;
-      match.task_id = std::move(task_id);
+      match.path_param = std::move(param);
       match.allow.clear();
       return match;
     }

@@ -52,10 +52,10 @@ constexpr std::string_view kOverCapacity =
     "X-Content-Type-Options: nosniff\r\n"
     "Retry-After: 1\r\n"
     "Connection: close\r\n"
-    "Content-Length: 25\r\n"
+    "Content-Length: 24\r\n"
     "\r\n"
     "{\"detail\":\"server busy\"}";
-static_assert(std::string_view{"{\"detail\":\"server busy\"}"}.size() == 24);
+static_assert(kOverCapacity.size() - kOverCapacity.find("\r\n\r\n") - 4 == 24, "Content-Length above");
 
 std::string to_std(beast::string_view text) { return std::string(text.data(), text.size()); }
 
@@ -287,11 +287,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // because the rest of the request was not (or could not be) parsed.
   void answer_and_close(int status, std::string_view detail) {
     started_ = SteadyClock::now();
-    if (parser_ && parser_->is_header_done()) {
+    // Beast fills the request line before it checks the declared length,
+    // so an early 413 still knows its method and path; a 431 or a garbled
+    // request line does not.
+    method_ = "-";
+    path_ = "-";
+    if (parser_ && !parser_->get().method_string().empty()) {
       note_request_line(parser_->get().method_string(), parser_->get().target());
-    } else {
-      method_ = "-";
-      path_ = "-";
     }
     user_.clear();
     keep_alive_ = false;

@@ -9,7 +9,7 @@
 namespace todo::http {
 
 enum class Endpoint {
-  Root,
+  WebClient,    // "/" and "/static/{file}": the embedded web client (todo::web)
   Healthz,
   Readyz,
   OpenApi,
@@ -28,7 +28,7 @@ enum class Endpoint {
 
 struct Route {
   std::string_view method;
-  std::string_view path;  // template; "{task_id}" matches one path segment
+  std::string_view path;  // template; a "{name}" segment matches any one non-empty segment
   Endpoint endpoint;
 };
 
@@ -38,7 +38,7 @@ struct RouteMatch {
   enum class Kind { Found, NotFound, MethodNotAllowed };
   Kind kind = Kind::NotFound;
   const Route* route = nullptr;  // set when Found
-  std::string task_id;           // the raw "{task_id}" segment, when the template has one
+  std::string path_param;        // the segment matched by "{name}", when the template has one
   std::string allow;             // "GET, POST" when MethodNotAllowed
 };
 
