@@ -14,7 +14,7 @@ class Logger {
   explicit Logger(LogLevel minimum) : minimum_(minimum) {}
 
   bool enabled(LogLevel level) const noexcept { return level >= minimum_; }
-  // Writes "<level> <message>\n" when `level` is enabled.
+  // Writes "<UTC time> <level> <message>\n" when `level` is enabled.
   void write(LogLevel level, std::string_view message);
 
  private:
