@@ -147,6 +147,9 @@ core::Result<std::unique_ptr<Connection>> Connection::open(const std::vector<con
     if (!wait_socket(PQsocket(raw), events, deadline)) return fail("timed out opening a connection");
     state = PQconnectPoll(raw);
   }
+  // Notices ("relation ... already exists, skipping") are not errors and
+  // libpq would print them on stderr; the server log keeps them.
+  PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
   return connection;
 }
 

@@ -136,7 +136,7 @@ core::Task task_from_row(const Rows& rows, int row) {
 core::Result<core::Task> single_task(core::Result<ResultPtr> result) {
   if (!result) return std::move(result).error();
   const Rows rows(result->get());
-  if (rows.size() == 0) return core::Error::not_found("task not found");
+  if (rows.size() == 0) return core::Error::not_found("Task not found");
   return task_from_row(rows, 0);
 }
 
@@ -238,7 +238,7 @@ core::Result<void> PgTaskRepository::remove(core::UserId owner, core::TaskId id)
     auto result = c.exec(kDeleteTask, Params{}.int8(id).int8(owner));
     if (!result) return std::move(result).error();
     if (std::strcmp(PQcmdTuples(result->get()), "0") == 0) {
-      return core::Error::not_found("task not found");
+      return core::Error::not_found("Task not found");
     }
     return {};
   });

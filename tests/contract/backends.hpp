@@ -1,0 +1,58 @@
+#pragma once
+// The two repository implementations the contract suite runs on. Each case is
+// written once as a TEMPLATE_TEST_CASE over these backends; a backend gives
+// fresh, empty repositories for every case.
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "todo/core/ports/task_repository.hpp"
+#include "todo/core/ports/user_repository.hpp"
+#include "todo/core/time.hpp"
+#include "todo/memory/memory_task_repository.hpp"
+#include "todo/memory/memory_user_repository.hpp"
+#include "todo/pg/pg_task_repository.hpp"
+#include "todo/pg/pg_user_repository.hpp"
+#include "todo/pg/pool.hpp"
+
+namespace Catch {
+template <>
+struct StringMaker<todo::core::ErrorCode> {
+  static std::string convert(todo::core::ErrorCode c) { return todo::core::to_string(c); }
+};
+template <>
+struct StringMaker<todo::core::Timestamp> {
+  static std::string convert(todo::core::Timestamp t) { return todo::core::format_timestamp(t); }
+};
+}  // namespace Catch
+
+namespace todo::test {
+
+struct MemoryBackend {
+  core::UserRepository& users() { return users_; }
+  core::TaskRepository& tasks() { return tasks_; }
+
+ private:
+  memory::MemoryUserRepository users_;
+  memory::MemoryTaskRepository tasks_;
+};
+
+// One database per test process (on the throw-away cluster, or
+// TEST_DATABASE_URL), migrated once; emptied before every case.
+struct PgBackend {
+  PgBackend();
+  core::UserRepository& users() { return users_; }
+  core::TaskRepository& tasks() { return tasks_; }
+
+  static pg::Pool& pool();
+  static const std::string& url();
+
+ private:
+  pg::PgUserRepository users_{pool()};
+  pg::PgTaskRepository tasks_{pool()};
+};
+
+}  // namespace todo::test
+
+#define TODO_CONTRACT_BACKENDS todo::test::MemoryBackend, todo::test::PgBackend

@@ -1,0 +1,255 @@
+// PostgreSQL-only behaviour: the pool under outages, broken connections and
+// contention; concurrent sign-ups; concurrent migrations.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <latch>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "pg_admin.hpp"
+#include "pg_cluster.hpp"
+#include "todo/core/time.hpp"
+#include "todo/pg/migrations.hpp"
+#include "todo/pg/pg_task_repository.hpp"
+#include "todo/pg/pg_user_repository.hpp"
+#include "todo/pg/pool.hpp"
+
+using namespace std::chrono_literals;
+using namespace todo;
+using todo::test::PgCluster;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+core::Timestamp t0() { return core::from_unix_seconds(1'764'000'000); }
+
+pg::PoolOptions options_for(const std::string& url, std::size_t size) {
+  pg::PoolOptions o;
+  o.conninfo = url;
+  o.size = size;
+  o.acquire_timeout = 500ms;
+  o.connect_timeout = 2s;
+  o.reconnect_backoff = 100ms;
+  return o;
+}
+
+long long ms_since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+core::User signup(pg::PgUserRepository& users, const std::string& email) {
+  auto created = users.create(core::NewUser{email, std::nullopt, "hash", t0()});
+  REQUIRE(created);
+  return *created;
+}
+
+}  // namespace
+
+TEST_CASE("migrate on an empty database applies every migration once, then nothing", "[postgres][migrations]") {
+  const auto url = PgCluster::shared().fresh_database("migrate");
+  pg::Pool pool(options_for(url, 2));
+  auto first = pg::migrate(pool);
+  REQUIRE(first);
+  CHECK(*first == pg::known_migrations());
+  auto second = pg::migrate(pool);
+  REQUIRE(second);
+  CHECK(second->empty());
+  CHECK(test::query_int(url, "SELECT count(*) FROM schema_migrations") ==
+        static_cast<std::int64_t>(pg::known_migrations().size()));
+}
+
+TEST_CASE("two instances migrating one database at once apply each migration exactly once",
+          "[postgres][migrations]") {
+  const auto url = PgCluster::shared().fresh_database("migrate_race");
+  pg::Pool a(options_for(url, 1));
+  pg::Pool b(options_for(url, 1));
+  std::latch go(2);
+  core::Result<std::vector<int>> result_a = std::vector<int>{};
+  core::Result<std::vector<int>> result_b = std::vector<int>{};
+  std::thread ta([&] { go.arrive_and_wait(); result_a = pg::migrate(a); });
+  std::thread tb([&] { go.arrive_and_wait(); result_b = pg::migrate(b); });
+  ta.join();
+  tb.join();
+  REQUIRE(result_a);
+  REQUIRE(result_b);
+  // One of them did the work; the other, having waited on the lock, found nothing to do.
+  std::vector<int> all = *result_a;
+  all.insert(all.end(), result_b->begin(), result_b->end());
+  CHECK(all == pg::known_migrations());
+  CHECK(test::query_int(url, "SELECT count(*) FROM schema_migrations") ==
+        static_cast<std::int64_t>(pg::known_migrations().size()));
+}
+
+TEST_CASE("8 threads x 50 concurrent sign-ups of the same 10 emails make exactly 10 users, "
+          "failing only with AlreadyExists",
+          "[postgres][users][concurrency]") {
+  const auto url = PgCluster::shared().fresh_database("signups");
+  pg::Pool pool(options_for(url, 8));
+  REQUIRE(pg::migrate(pool));
+  pg::PgUserRepository users(pool);
+  constexpr int kThreads = 8;
+  constexpr int kAttempts = 50;
+  std::atomic<int> created{0};
+  std::atomic<int> already_exists{0};
+  std::mutex mutex;
+  std::vector<std::string> other_errors;
+  std::latch go(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      go.arrive_and_wait();
+      for (int i = 0; i < kAttempts; ++i) {
+        // Case varies too: uniqueness is on the folded email.
+        std::string email = "same" + std::to_string((i + t) % 10) + "@example.com";
+        if ((i + t) % 3 == 0) email[0] = 'S';
+        auto r = users.create(core::NewUser{email, std::nullopt, "hash", t0()});
+        if (r) {
+          ++created;
+        } else if (r.error().code == core::ErrorCode::AlreadyExists &&
+                   r.error().message == "email already registered") {
+          ++already_exists;
+        } else {
+          std::lock_guard lock(mutex);
+          other_errors.push_back(std::string(core::to_string(r.error().code)) + ": " + r.error().message);
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(other_errors.empty());
+  CHECK(created.load() == 10);
+  CHECK(already_exists.load() == kThreads * kAttempts - 10);
+  CHECK(test::query_int(url, "SELECT count(*) FROM users") == 10);
+}
+
+TEST_CASE("a database stopped under a live pool gives Unavailable quickly, and the same pool recovers "
+          "when it is back",
+          "[postgres][pool][outage]") {
+  auto& cluster = PgCluster::shared();
+  if (cluster.external()) {
+    WARN("TEST_DATABASE_URL is set: cannot stop that server, skipped");
+    return;
+  }
+  const auto url = cluster.fresh_database("outage");
+  pg::Pool pool(options_for(url, 4));
+  REQUIRE(pg::migrate(pool));
+  pg::PgUserRepository users(pool);
+  pg::PgTaskRepository tasks(pool);
+  const auto ada = signup(users, "ada@example.com");
+  for (int i = 0; i < 4; ++i) REQUIRE(users.find_by_id(ada.id));
+  CHECK(pool.ping());
+  CHECK(pool.open_connections() >= 1);
+
+  cluster.stop();
+  for (int i = 0; i < 5; ++i) {
+    const auto start = Clock::now();
+    auto read = users.find_by_id(ada.id);
+    const auto took = ms_since(start);
+    REQUIRE_FALSE(read);
+    CHECK(read.error().code == core::ErrorCode::Unavailable);
+    CHECK(read.error().message == "database unavailable");
+    CHECK(took < 1000);
+  }
+  core::NewTask task;
+  task.user_id = ada.id;
+  task.title = "during the outage";
+  task.now = t0();
+  const auto start = Clock::now();
+  auto write = tasks.create(task);
+  REQUIRE_FALSE(write);
+  CHECK(write.error().code == core::ErrorCode::Unavailable);
+  CHECK(ms_since(start) < 1000);
+  CHECK_FALSE(pool.ping(200ms));
+  CHECK_FALSE(pool.reachable());
+  CHECK_FALSE(pool.last_failure().empty());
+
+  cluster.start();
+  bool recovered = false;
+  for (int i = 0; i < 100 && !recovered; ++i) {  // at most ~10 s
+    recovered = users.find_by_id(ada.id).has_value();
+    if (!recovered) std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(recovered);
+  task.title = "after the outage";
+  auto after = tasks.create(task);
+  REQUIRE(after);
+  CHECK(pool.ping());
+  CHECK(pool.reachable());
+  CHECK(pool.open_connections() <= 4);
+}
+
+TEST_CASE("connections the server terminated are replaced without failing reads or writes",
+          "[postgres][pool]") {
+  const auto url = PgCluster::shared().fresh_database("terminated");
+  pg::Pool pool(options_for(url, 2));
+  REQUIRE(pg::migrate(pool));
+  pg::PgUserRepository users(pool);
+  const auto ada = signup(users, "ada@example.com");
+  const std::string kill_others =
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+      " WHERE datname = current_database() AND pid <> pg_backend_pid()";
+  for (int round = 0; round < 5; ++round) {
+    REQUIRE(users.find_by_id(ada.id));
+    test::execute_sql(url, kill_others);
+    // Straight away: the read may reach the dying backend and is retried.
+    auto read = users.find_by_id(ada.id);
+    REQUIRE(read);
+    CHECK(read->email == "ada@example.com");
+  }
+  test::execute_sql(url, kill_others);
+  std::this_thread::sleep_for(200ms);  // the farewell has arrived: caught before use
+  auto write = users.bump_token_version(ada.id);
+  REQUIRE(write);
+  CHECK(write->token_version == 1);
+  CHECK(pool.open_connections() <= 2);
+}
+
+TEST_CASE("with every connection busy, callers get Unavailable at the acquire deadline", "[postgres][pool]") {
+  const auto url = PgCluster::shared().fresh_database("busy");
+  pg::Pool pool(options_for(url, 1));
+  REQUIRE(pg::migrate(pool));
+  pg::PgUserRepository users(pool);
+  const auto ada = signup(users, "ada@example.com");
+  {
+    auto held = pool.acquire();
+    REQUIRE(held);
+    const auto start = Clock::now();
+    auto r = users.find_by_id(ada.id);
+    const auto took = ms_since(start);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == core::ErrorCode::Unavailable);
+    CHECK(took >= 450);
+    CHECK(took < 2000);
+    // Busy is not down: readiness keeps saying yes.
+    CHECK(pool.ping(100ms));
+  }
+  CHECK(users.find_by_id(ada.id));
+}
+
+TEST_CASE("a server that is not there gives Unavailable within the connect timeout", "[postgres][pool]") {
+  // Port 1 on loopback: nothing listens there, the connection is refused.
+  pg::Pool pool(options_for("postgresql://postgres@127.0.0.1:1/todo?sslmode=disable", 2));
+  pg::PgUserRepository users(pool);
+  const auto start = Clock::now();
+  auto r = users.find_by_id(1);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == core::ErrorCode::Unavailable);
+  CHECK(ms_since(start) < 2500);
+  CHECK_FALSE(pool.last_failure().empty());
+  CHECK_FALSE(pool.ping(200ms));
+  CHECK(pool.open_connections() == 0);
+}
+
+TEST_CASE("a malformed connection string is refused when the pool is built", "[postgres][pool]") {
+  pg::PoolOptions bad;
+  bad.conninfo = "host=localhost port";
+  CHECK_THROWS_AS(pg::Pool(bad), std::invalid_argument);
+  pg::PoolOptions empty_pool;
+  empty_pool.conninfo = "host=localhost";
+  empty_pool.size = 0;
+  CHECK_THROWS_AS(pg::Pool(empty_pool), std::invalid_argument);
+}

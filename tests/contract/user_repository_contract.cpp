@@ -1,0 +1,125 @@
+// UserRepository contract, run on the memory and the PostgreSQL adapter.
+
+#include "contract_support.hpp"
+
+using namespace todo;
+using namespace todo::test;
+using core::ErrorCode;
+
+TEMPLATE_TEST_CASE("create returns the user with a new id and exactly the given fields", "[contract][users]",
+                   TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  auto created = backend.users().create(
+      core::NewUser{"ada@example.com", std::string("Ada_L"), "$2b$12$hash", at(123'456)});
+  REQUIRE(created);
+  CHECK(created->id > 0);
+  CHECK(created->email == "ada@example.com");
+  CHECK(created->username == std::optional<std::string>("Ada_L"));
+  CHECK(created->password_hash == "$2b$12$hash");
+  CHECK(created->token_version == 0);
+  CHECK(created->created_at == at(123'456));
+
+  const auto other = add_user(backend.users(), "bob@example.com");
+  CHECK(other.id != created->id);
+  CHECK(other.id > 0);
+  CHECK_FALSE(other.username.has_value());
+}
+
+TEMPLATE_TEST_CASE("find_by_id and find_by_email return the stored user, NotFound when absent",
+                   "[contract][users]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com", "ada");
+  auto by_id = backend.users().find_by_id(ada.id);
+  REQUIRE(by_id);
+  CHECK(by_id->email == "ada@example.com");
+  CHECK(by_id->created_at == ada.created_at);
+  auto by_email = backend.users().find_by_email("ada@example.com");
+  REQUIRE(by_email);
+  CHECK(by_email->id == ada.id);
+  CHECK(by_email->username == std::optional<std::string>("ada"));
+
+  CHECK(code_of(backend.users().find_by_id(ada.id + 1000)) == ErrorCode::NotFound);
+  CHECK(code_of(backend.users().find_by_email("nobody@example.com")) == ErrorCode::NotFound);
+}
+
+TEMPLATE_TEST_CASE("find_by_email ignores ASCII case", "[contract][users]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com");
+  auto found = backend.users().find_by_email("ADA@Example.COM");
+  REQUIRE(found);
+  CHECK(found->id == ada.id);
+}
+
+TEMPLATE_TEST_CASE("an email already taken, in any ASCII case, is AlreadyExists 'email already registered'",
+                   "[contract][users]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  add_user(backend.users(), "ada@example.com");
+  for (const char* email : {"ada@example.com", "ADA@example.com", "Ada@Example.Com"}) {
+    auto again = backend.users().create(core::NewUser{email, std::nullopt, "h", at(1)});
+    REQUIRE_FALSE(again);
+    CHECK(again.error().code == ErrorCode::AlreadyExists);
+    CHECK(again.error().message == "email already registered");
+  }
+}
+
+TEMPLATE_TEST_CASE("a username already taken, in any ASCII case, is AlreadyExists 'username already taken'",
+                   "[contract][users]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  add_user(backend.users(), "ada@example.com", "Ada");
+  auto clash = backend.users().create(core::NewUser{"other@example.com", std::string("aDA"), "h", at(1)});
+  REQUIRE_FALSE(clash);
+  CHECK(clash.error().code == ErrorCode::AlreadyExists);
+  CHECK(clash.error().message == "username already taken");
+  // The refused user left nothing behind: its email is still free.
+  CHECK(code_of(backend.users().find_by_email("other@example.com")) == ErrorCode::NotFound);
+  add_user(backend.users(), "other@example.com", "ada2");
+}
+
+TEMPLATE_TEST_CASE("users without a username never clash with each other", "[contract][users]",
+                   TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  add_user(backend.users(), "a@example.com");
+  add_user(backend.users(), "b@example.com");
+  add_user(backend.users(), "c@example.com");
+}
+
+TEMPLATE_TEST_CASE("email case folding is ASCII only: non-ASCII letters differing in case are distinct",
+                   "[contract][users]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto upper = add_user(backend.users(), "\xC3\x89lan@example.com");  // "Élan"
+  const auto lower = add_user(backend.users(), "\xC3\xA9lan@example.com");  // "élan"
+  CHECK(upper.id != lower.id);
+  auto found = backend.users().find_by_email("\xC3\xA9lan@example.com");
+  REQUIRE(found);
+  CHECK(found->id == lower.id);
+}
+
+TEMPLATE_TEST_CASE("bump_token_version adds one each time and returns the updated user", "[contract][users]",
+                   TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com");
+  auto first = backend.users().bump_token_version(ada.id);
+  REQUIRE(first);
+  CHECK(first->token_version == 1);
+  auto second = backend.users().bump_token_version(ada.id);
+  REQUIRE(second);
+  CHECK(second->token_version == 2);
+  CHECK(second->password_hash == ada.password_hash);
+  CHECK(backend.users().find_by_id(ada.id)->token_version == 2);
+  CHECK(code_of(backend.users().bump_token_version(ada.id + 1000)) == ErrorCode::NotFound);
+}
+
+TEMPLATE_TEST_CASE("set_password replaces the hash and increments the token version", "[contract][users]",
+                   TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com");
+  const auto bob = add_user(backend.users(), "bob@example.com");
+  auto changed = backend.users().set_password(ada.id, "new-hash");
+  REQUIRE(changed);
+  CHECK(changed->password_hash == "new-hash");
+  CHECK(changed->token_version == 1);
+  CHECK(backend.users().find_by_email("ada@example.com")->password_hash == "new-hash");
+  CHECK(backend.users().find_by_id(bob.id)->password_hash == bob.password_hash);
+  CHECK(backend.users().find_by_id(bob.id)->token_version == 0);
+  CHECK(code_of(backend.users().set_password(ada.id + 1000, "x")) == ErrorCode::NotFound);
+}

@@ -1,0 +1,15 @@
+#pragma once
+// Small helpers for tests that need to look at or reset a database directly,
+// beside the adapter under test. Throw std::runtime_error on any failure.
+
+#include <cstdint>
+#include <string>
+
+namespace todo::test {
+
+// Runs `sql` (one or more statements, no parameters).
+void execute_sql(const std::string& url, const std::string& sql);
+// Runs `sql` and returns the first column of the first row as an integer.
+std::int64_t query_int(const std::string& url, const std::string& sql);
+
+}  // namespace todo::test
