@@ -418,3 +418,23 @@ TEST_CASE("change_password refuses an invalid new password naming 'new_password'
   CHECK(f.auth.authenticate(s.access_token).has_value());
   CHECK(f.login("alice@example.com", kPassword).has_value());
 }
+
+// ---------------------------------------------------------------- encoding
+
+TEST_CASE("signup, login and change_password refuse invalid UTF-8 and NUL as InvalidArgument",
+          "[auth][utf8]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  const std::string nul("pass\0word", 9);
+  const std::string surrogate = "password\xED\xA0\x80";
+  for (const std::string& bad : {nul, surrogate}) {
+    CHECK(names_field(f.signup("bob@example.com", bad), "password"));
+    CHECK(names_field(f.signup("bob" + bad + "@example.com"), "email"));
+    CHECK(names_field(f.signup("bob@example.com", kPassword, "bob" + bad), "username"));
+    CHECK(names_field(f.login("alice@example.com", bad), "password"));
+    CHECK(names_field(f.login("alice" + bad + "@example.com", kPassword), "email"));
+    CHECK(names_field(f.auth.change_password(s.user.id, bad, "new password!"), "current_password"));
+    CHECK(names_field(f.auth.change_password(s.user.id, kPassword, bad), "new_password"));
+  }
+  CHECK(f.login("alice@example.com", kPassword).has_value());
+}
