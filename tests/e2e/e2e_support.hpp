@@ -85,14 +85,17 @@ std::string describe(const HttpResponse& response);
 }  // namespace todo::test::e2e
 
 // Fails with the status, headers and body of the response in the message.
-#define E2E_REQUIRE_STATUS(response, expected)              \
-  do {                                                      \
-    INFO(::todo::test::e2e::describe(response));            \
-    REQUIRE((response).status == (expected));               \
+// The response expression is evaluated once.
+#define E2E_REQUIRE_STATUS(response, expected)                \
+  do {                                                        \
+    const auto& e2e_checked_response_ = (response);           \
+    INFO(::todo::test::e2e::describe(e2e_checked_response_)); \
+    REQUIRE(e2e_checked_response_.status == (expected));      \
   } while (false)
 
-#define E2E_CHECK_STATUS(response, expected)                \
-  do {                                                      \
-    INFO(::todo::test::e2e::describe(response));            \
-    CHECK((response).status == (expected));                 \
+#define E2E_CHECK_STATUS(response, expected)                  \
+  do {                                                        \
+    const auto& e2e_checked_response_ = (response);           \
+    INFO(::todo::test::e2e::describe(e2e_checked_response_)); \
+    CHECK(e2e_checked_response_.status == (expected));        \
   } while (false)

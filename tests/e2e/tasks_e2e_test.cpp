@@ -128,7 +128,10 @@ TEST_CASE("task validation failures answer 422 in list form", "[e2e][tasks]") {
       {"tags of 501 chars", dump(json::object{{"title", "t"}, {"tags", std::string(501, 'g')}}), "tags"},
       {"an empty tag", R"({"title":"t","tags":"a,,b"})", "tags"},
       {"unknown priority", R"({"title":"t","priority":"urgent"})", "priority"},
-      {"completed as a string", R"({"title":"t","completed":"yes"})", "completed"},
+      {"completed as a string that is no boolean", R"({"title":"t","completed":"maybe"})", "completed"},
+      {"completed as an array", R"({"title":"t","completed":[true]})", "completed"},
+      {"priority as a number", R"({"title":"t","priority":1})", "priority"},
+      {"tags as an array", R"({"title":"t","tags":["a","b"]})", "tags"},
       {"NUL in the title", R"({"title":"a\u0000b"})", "title"},
   };
   for (const auto& [name, body, field] : cases) {
@@ -325,7 +328,9 @@ TEST_CASE("PATCH /complete toggles with no body or {} and sets with {\"completed
   CHECK(completed(client.request("PATCH", path, R"({"completed":false})", json_bearer(account.token))) == false);
   CHECK(completed(client.request("PATCH", path, R"({"completed":false})", json_bearer(account.token))) == false);
 
-  CHECK(is_validation_error(client.request("PATCH", path, R"({"completed":"yes"})", json_bearer(account.token))));
+  CHECK(is_validation_error(client.request("PATCH", path, R"({"completed":"maybe"})", json_bearer(account.token))));
+  CHECK(is_validation_error(client.request("PATCH", path, R"({"completed":{}})", json_bearer(account.token))));
+  CHECK(is_validation_error(client.request("PATCH", path, "[]", json_bearer(account.token))));
   CHECK(is_validation_error(client.request("PATCH", path, "{nope", json_bearer(account.token))));
   const auto fetched = client.request("GET", task_path(id), {}, bearer(account.token));
   CHECK(body_object(fetched).at("completed") == false);
