@@ -26,7 +26,7 @@ struct Parsed {
   }
   std::optional<Priority> priority(const std::string& raw) {
     if (auto ok = check_text("priority", raw); !ok) return fail(ok.error());
-    if (auto p = parse_priority(ascii_lower(trim(raw)))) return *p;
+    if (auto p = parse_priority(raw)) return *p;  // exact, as FastAPI's enum
     errors.push_back({"priority", "Input should be 'high', 'medium' or 'low'", "enum"});
     return std::nullopt;
   }
