@@ -34,7 +34,7 @@ constexpr std::chrono::milliseconds kConnectRetryEvery{500};
 // Bounded queues in front of the worker pools: beyond them a request gets
 // 503 + Retry-After instead of waiting longer than a client would.
 constexpr std::size_t kDatabaseQueuePerThread = 256;
-constexpr std::size_t kCryptoQueuePerThread = 32;
+constexpr std::size_t kCryptoQueuePerThread = 16;
 
 core::Result<std::vector<int>> migrate_with_retry(pg::Pool& pool, Logger& log) {
   const auto deadline = std::chrono::steady_clock::now() + kConnectPatience;
