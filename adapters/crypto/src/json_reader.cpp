@@ -214,14 +214,14 @@ class Reader {
     out.clear();
     if (!consume('"')) return false;
     for (;;) {
+      // Copy a run of plain characters at once.
+      const std::size_t run_start = pos_;
+      while (!at_end() && peek() != '"' && peek() != '\\' && static_cast<unsigned char>(peek()) >= 0x20) ++pos_;
+      out.append(text_.data() + run_start, pos_ - run_start);
       if (at_end()) return false;
       const char c = text_[pos_++];
       if (c == '"') break;
-      if (static_cast<unsigned char>(c) < 0x20) return false;
-      if (c != '\\') {
-        out.push_back(c);
-        continue;
-      }
+      if (c != '\\') return false;  // a raw control character
       if (at_end()) return false;
       const char e = text_[pos_++];
       switch (e) {
