@@ -3,6 +3,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <latch>
@@ -242,6 +246,40 @@ TEST_CASE("a server that is not there gives Unavailable within the connect timeo
   CHECK_FALSE(pool.last_failure().empty());
   CHECK_FALSE(pool.ping(200ms));
   CHECK(pool.open_connections() == 0);
+}
+
+TEST_CASE("a server that accepts but never answers gives Unavailable at the connect timeout, not later",
+          "[postgres][pool]") {
+  // A listening socket nobody accepts from: the kernel completes the TCP
+  // handshake, then the startup packet is never answered.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  REQUIRE(::listen(listener, 16) == 0);
+  const std::string url = "postgresql://postgres@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) +
+                          "/todo?sslmode=disable";
+  auto options = options_for(url, 2);
+  options.connect_timeout = 1s;
+  options.reconnect_backoff = 1s;
+  pg::Pool pool(options);
+  pg::PgUserRepository users(pool);
+  const auto start = Clock::now();
+  auto r = users.find_by_id(1);
+  const auto took = ms_since(start);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == core::ErrorCode::Unavailable);
+  CHECK(took >= 900);
+  CHECK(took < 2500);
+  // Right after a failed attempt, callers fail fast instead of each waiting.
+  const auto again = Clock::now();
+  CHECK_FALSE(users.find_by_id(1));
+  CHECK(ms_since(again) < 200);
+  ::close(listener);
 }
 
 TEST_CASE("a malformed connection string is refused when the pool is built", "[postgres][pool]") {
