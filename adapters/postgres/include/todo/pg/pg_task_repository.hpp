@@ -1,7 +1,7 @@
 #pragma once
 // TaskRepository on PostgreSQL, with the memory adapter's semantics for every
-// filter and sort of core::TaskQuery (see docs/decisions/0003). A list is one
-// round trip; the total comes from count(*) OVER ().
+// filter and sort of core::TaskQuery. A list is one
+// round trip returning the page and the total (docs/decisions/0003).
 
 #include "todo/core/ports/task_repository.hpp"
 #include "todo/pg/pool.hpp"
