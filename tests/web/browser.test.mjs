@@ -166,7 +166,7 @@ describe('web client in chromium against todo-server', { timeout: 300_000 }, () 
     assert.match(index.headers.get('content-type'), /^text\/html; charset=utf-8/);
     assert.equal(index.headers.get('content-security-policy'), CSP);
     assert.equal(index.headers.get('x-content-type-options'), 'nosniff');
-    assert.ok(index.headers.get('referrer-policy'), 'Referrer-Policy is set');
+    assert.equal(index.headers.get('referrer-policy'), 'no-referrer');
     assert.match(index.headers.get('cache-control') ?? '', /no-cache/);
     assert.match(await index.text(), /<script type="module" src="\/static\/app.js"><\/script>/);
     const etag = index.headers.get('etag');
@@ -198,6 +198,8 @@ describe('web client in chromium against todo-server', { timeout: 300_000 }, () 
 
     await form.getByLabel('Email').fill('ann.example.com');
     await form.getByLabel('Username').fill('ann smith');
+    // Moving on to the next field explains the one just left.
+    assert.match(await form.locator('[data-error-for="email"]').textContent(), /@-sign/);
     await form.getByLabel('Password', { exact: true }).fill('é'.repeat(37)); // 37 characters, 74 bytes
     assert.equal(await page.locator('#signup-password-count').textContent(), '74 bytes');
     await form.getByRole('button', { name: 'Create account' }).click();

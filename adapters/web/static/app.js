@@ -130,7 +130,10 @@ signinForm.addEventListener('submit', async (event) => {
 });
 
 // Sign-up rules are shown as hints and checked as the person types, once a
-// field has been left or the form submitted, so nothing nags too early.
+// field has been left for the next one or the form submitted, so nothing
+// nags too early. Leaving a field for a button is not checked here: the
+// message appearing would push the button away from under the pointer
+// between press and release, and the click would be lost.
 const signupChecks = {
   email: () => checkEmail(field(signupForm, 'email').value),
   username: () => checkUsername(field(signupForm, 'username').value),
@@ -147,8 +150,11 @@ function updatePasswordCount() {
 
 for (const [name, check] of Object.entries(signupChecks)) {
   const input = field(signupForm, name);
-  input.addEventListener('blur', () => {
-    if (input.value !== '') setFieldError(signupForm, name, check());
+  input.addEventListener('blur', (event) => {
+    const next = event.relatedTarget;
+    const toField =
+      (next instanceof HTMLInputElement && next.type !== 'checkbox') || next instanceof HTMLTextAreaElement;
+    if (toField && input.value !== '') setFieldError(signupForm, name, check());
   });
   input.addEventListener('input', () => {
     if (input.hasAttribute('aria-invalid')) setFieldError(signupForm, name, check());
