@@ -67,6 +67,14 @@ TEST_CASE("HMAC-SHA256 matches the RFC 4231 test vectors", "[crypto][hmac]") {
   }
 }
 
+TEST_CASE("HMAC-SHA256 accepts an empty key", "[crypto][hmac]") {
+  // Python: hmac.new(b"", b"", hashlib.sha256).hexdigest()
+  CHECK(mac_hex("", "") == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  const auto from_null_view = HmacSha256(std::string_view{}).sign("");  // data() == nullptr
+  REQUIRE(from_null_view.has_value());
+  CHECK(hex(*from_null_view) == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
 TEST_CASE("HMAC-SHA256 gives the same tag on every call with a reused key", "[crypto][hmac]") {
   const HmacSha256 mac("Jefe");
   for (int i = 0; i < 5; ++i) {
