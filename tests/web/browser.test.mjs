@@ -22,8 +22,11 @@ const ARTIFACTS = process.env.TODO_ARTIFACTS || path.join(root, 'build/web-artif
 const WAIT_MS = 10_000;
 const run = randomBytes(4).toString('hex');
 
-const ann = { email: `ann-${run}@example.com`, username: `ann_${run}`, password: 'correct horse 1' };
-const bob = { email: `Bob-${run}@Example.com`, password: 'battery staple 2' };
+// Plain names on the private cluster (they show in docs/screenshot.png);
+// unique ones on a shared TEST_DATABASE_URL.
+const suffix = process.env.TEST_DATABASE_URL ? `-${run}` : '';
+const ann = { email: `ann${suffix}@example.com`, username: `ann${suffix}`, password: 'correct horse 1' };
+const bob = { email: `Bob${suffix}@Example.com`, password: 'battery staple 2' };
 
 // Polls `check` until it returns a truthy value (bounded), else fails with
 // the last value seen.
