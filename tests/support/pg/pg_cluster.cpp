@@ -17,6 +17,7 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "pg_admin.hpp"
@@ -138,6 +139,18 @@ struct PgCluster::Impl {
   std::set<std::string> databases;
   std::atomic<int> counter{0};
 
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  // Wakes the watchdog and waits for it: after this the server is stopped and
+  // the folder gone, whoever got there first.
+  ~Impl() {
+    if (watchdog_pipe >= 0) {
+      close(watchdog_pipe);
+      waitpid(watchdog, nullptr, 0);
+    }
+  }
+
   std::string socket_url(const std::string& database) const {
     return "postgresql:///" + database + "?host=" + dir + "/run&port=" + std::to_string(port) +
            "&user=postgres";
@@ -194,8 +207,19 @@ struct PgCluster::Impl {
 };
 
 PgCluster& PgCluster::shared() {
-  static PgCluster cluster;
-  return cluster;
+  // A cluster that failed to start is not retried by every later test case
+  // (each attempt can take seconds): they all report the first failure.
+  static std::mutex mutex;
+  static std::string failure;
+  std::lock_guard lock(mutex);
+  if (!failure.empty()) throw std::runtime_error(failure);
+  try {
+    static PgCluster cluster;
+    return cluster;
+  } catch (const std::exception& e) {
+    failure = e.what();
+    throw;
+  }
 }
 
 PgCluster::PgCluster() : impl_(new Impl) {
@@ -220,7 +244,7 @@ PgCluster::PgCluster() : impl_(new Impl) {
     }
     if (status != 0) throw std::runtime_error("could not start the test PostgreSQL cluster");
   } catch (...) {
-    delete impl_;  // the watchdog (if any) sees the pipe close and cleans up
+    delete impl_;  // the watchdog stops whatever started and removes the folder
     throw;
   }
 }
@@ -230,10 +254,6 @@ PgCluster::~PgCluster() {
     impl_->pg_local("stop", false);
     std::error_code ignored;
     std::filesystem::remove_all(impl_->dir, ignored);
-  }
-  if (impl_->watchdog_pipe >= 0) {
-    close(impl_->watchdog_pipe);
-    waitpid(impl_->watchdog, nullptr, 0);
   }
   delete impl_;
 }
