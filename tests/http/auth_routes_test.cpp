@@ -251,7 +251,7 @@ TEST_CASE("the client address is the peer unless a trusted proxy forwarded the r
   CHECK(fail_from("192.0.2.50", "198.51.100.79", "q3@example.com") == 429);
 }
 
-TEST_CASE("me returns the user of the bearer token; the scheme is case-insensitive", "[http][auth]") {
+TEST_CASE("me returns the user of the bearer token, whatever the case of the scheme", "[http][auth]") {
   Api api;
   const auto user = api.signup("me@example.com", "meme");
   for (const char* scheme : {"Bearer ", "bearer ", "BEARER  "}) {

@@ -37,20 +37,33 @@ TEST_CASE("known path with wrong method is 405 with Allow", "[http][routing]") {
     const char* target;
     const char* allow;
   };
-  for (const Case& c : {Case{"DELETE", "/api/tasks", "GET, POST"},
-                        Case{"POST", "/api/tasks/1", "GET, PUT, PATCH, DELETE"},
+  for (const Case& c : {Case{"DELETE", "/api/tasks", "GET, HEAD, POST"},
+                        Case{"POST", "/api/tasks/1", "GET, HEAD, PUT, PATCH, DELETE"},
                         Case{"GET", "/api/tasks/1/complete", "PATCH"},
                         Case{"GET", "/auth/login", "POST"},
                         Case{"GET", "/api/auth/signin", "POST"},
-                        Case{"POST", "/auth/me", "GET"},
-                        Case{"POST", "/healthz", "GET"},
-                        Case{"OPTIONS", "/api/tasks", "GET, POST"}}) {
+                        Case{"POST", "/auth/me", "GET, HEAD"},
+                        Case{"POST", "/healthz", "GET, HEAD"},
+                        Case{"OPTIONS", "/api/tasks", "GET, HEAD, POST"}}) {
     const auto r = api.call(c.method, c.target);
     INFO(c.method << " " << c.target);
     CHECK(r.status == 405);
     CHECK(detail(r) == "Method Not Allowed");
     CHECK(header_or_empty(r, "Allow") == c.allow);
   }
+}
+
+TEST_CASE("HEAD is answered wherever GET is", "[http][routing]") {
+  Api api;
+  const auto get = api.call("GET", "/");
+  const auto head = api.call("HEAD", "/");
+  CHECK(head.status == 200);
+  CHECK(head.body == get.body);  // the server drops it after computing Content-Length
+  CHECK(header_or_empty(head, "ETag") == header_or_empty(get, "ETag"));
+  CHECK(api.call("HEAD", "/healthz").status == 200);
+  CHECK(api.call("HEAD", "/api/tasks").status == 401);
+  CHECK(api.call("HEAD", "/auth/login").status == 405);
+  CHECK(api.handler().lane_for(Request{"HEAD", "/api/tasks", {}, "", "127.0.0.1"}) == Lane::Database);
 }
 
 TEST_CASE("one trailing slash is tolerated", "[http][routing]") {
@@ -114,7 +127,7 @@ TEST_CASE("GET / and /static/* serve the embedded web client with ETags", "[http
   CHECK(api.call("GET", "/static/../CMakeLists.txt").status == 404);
   const auto post = api.call("POST", "/");
   CHECK(post.status == 405);
-  CHECK(header_or_empty(post, "Allow") == "GET");
+  CHECK(header_or_empty(post, "Allow") == "GET, HEAD");
 }
 
 TEST_CASE("an exception escaping a route is a generic 500", "[http][errors]") {

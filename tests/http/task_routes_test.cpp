@@ -163,7 +163,7 @@ TEST_CASE("malformed JSON, wrong top-level values and invalid UTF-8 are 422", "[
   CHECK(body_json(dup).at("title") == "second");
 }
 
-TEST_CASE("a task is read by id; bad ids are 422, impossible ones 404", "[http][tasks]") {
+TEST_CASE("a task is read by id, bad ids are 422 and impossible ones 404", "[http][tasks]") {
   Api api;
   const auto user = api.signup("get@example.com");
   const auto id = api.create_task(user.token, R"({"title":"read me"})");
@@ -237,7 +237,7 @@ TEST_CASE("another user's task is indistinguishable from a missing one", "[http]
   CHECK(body_json(still).at("completed") == false);
 }
 
-TEST_CASE("PUT and PATCH update only the given fields; null clears", "[http][tasks][update]") {
+TEST_CASE("PUT and PATCH update only the given fields and null clears", "[http][tasks][update]") {
   Api api;
   const auto user = api.signup("update@example.com");
   const auto id = api.create_task(

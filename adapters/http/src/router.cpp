@@ -77,7 +77,8 @@ RouteMatch match_route(std::string_view method, std::string_view path) {
   for (const Route& route : kRoutes) {
     std::string param;
     if (!path_matches(route.path, segments, param)) continue;
-    if (route.method == method) {
+    // HEAD is GET without the body (the server drops it), as RFC 9110 asks.
+    if (route.method == method || (method == "HEAD" && route.method == "GET")) {
       match.kind = RouteMatch::Kind::Found;
       match.route = &route;
       match.path_param = std::move(param);
@@ -87,6 +88,7 @@ RouteMatch match_route(std::string_view method, std::string_view path) {
     match.kind = RouteMatch::Kind::MethodNotAllowed;
     if (!match.allow.empty()) match.allow += ", ";
     match.allow += route.method;
+    if (route.method == "GET") match.allow += ", HEAD";
   }
   return match;
 }

@@ -39,11 +39,11 @@ struct RouteMatch {
   Kind kind = Kind::NotFound;
   const Route* route = nullptr;  // set when Found
   std::string path_param;        // the segment matched by "{name}", when the template has one
-  std::string allow;             // "GET, POST" when MethodNotAllowed
+  std::string allow;             // "GET, HEAD, POST" when MethodNotAllowed
 };
 
 // `path` is already percent-decoded and has no query; one trailing '/' is
-// ignored, as FastAPI clients expect.
+// ignored, as FastAPI clients expect. HEAD matches every GET route.
 RouteMatch match_route(std::string_view method, std::string_view path);
 
 // The hand-written OpenAPI 3.1 document served at /openapi.json.
