@@ -73,7 +73,7 @@ std::string format_timestamp(Timestamp t) {
   const long long days = floor_div(secs, 86'400);
   const long long sod = secs - days * 86'400;
   const Civil c = civil_from_days(days);
-  std::array<char, 40> buf{};
+  std::array<char, 96> buf{};  // room for any long long, so -Wformat-truncation stays quiet
   (void)std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", c.year, c.month, c.day,
                 sod / 3600, (sod / 60) % 60, sod % 60, frac);
   return std::string(buf.data());
