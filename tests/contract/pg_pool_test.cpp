@@ -212,6 +212,47 @@ TEST_CASE("connections the server terminated are replaced without failing reads 
   CHECK(pool.open_connections() <= 2);
 }
 
+TEST_CASE("16 threads share a pool of 2 connections: every call waits its turn and succeeds",
+          "[postgres][pool][concurrency]") {
+  const auto url = PgCluster::shared().fresh_database("shared");
+  auto options = options_for(url, 2);
+  options.acquire_timeout = 10s;  // generous: this checks queueing, not deadlines
+  pg::Pool pool(options);
+  REQUIRE(pg::migrate(pool));
+  pg::PgUserRepository users(pool);
+  pg::PgTaskRepository tasks(pool);
+  const auto ada = signup(users, "ada@example.com");
+  constexpr int kThreads = 16;
+  constexpr int kCalls = 30;
+  std::atomic<int> failures{0};
+  std::atomic<std::size_t> most_open{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        core::NewTask task;
+        task.user_id = ada.id;
+        task.title = "t" + std::to_string(t) + "-" + std::to_string(i);
+        task.now = t0();
+        if (!tasks.create(task)) ++failures;
+        if (!users.find_by_id(ada.id)) ++failures;
+        const std::size_t open = pool.open_connections();
+        std::size_t seen = most_open.load();
+        while (open > seen && !most_open.compare_exchange_weak(seen, open)) {
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures.load() == 0);
+  CHECK(most_open.load() <= 2);
+  core::TaskQuery all;
+  all.limit = 1;
+  auto page = tasks.list(ada.id, all);
+  REQUIRE(page);
+  CHECK(page->total == kThreads * kCalls);
+}
+
 TEST_CASE("with every connection busy, callers get Unavailable at the acquire deadline", "[postgres][pool]") {
   const auto url = PgCluster::shared().fresh_database("busy");
   pg::Pool pool(options_for(url, 1));
