@@ -185,6 +185,22 @@ TEST_CASE("login accepts the OAuth2 password form with username = email", "[e2e]
   CHECK(is_validation_error(missing));
 }
 
+TEST_CASE("the form login decodes + as a space and a JSON null username is no username",
+          "[e2e][auth]") {
+  HttpClient client(shared_port());
+  const std::string email = unique_email("plus");
+  const auto created = client.request(
+      "POST", "/auth/signup",
+      dump(json::object{{"email", email}, {"password", "with spaces & symbols"}, {"username", nullptr}}),
+      json_content());
+  E2E_REQUIRE_STATUS(created, 201);
+  CHECK(body_object(created).at("user").at("username").is_null());
+  const auto response = client.request(
+      "POST", "/auth/login", "username=" + url_encode(email) + "&password=with+spaces+%26+symbols",
+      {{"Content-Type", "application/x-www-form-urlencoded"}});
+  E2E_CHECK_STATUS(response, 200);
+}
+
 TEST_CASE("login answers the same 401 for an unknown email and a wrong password", "[e2e][auth]") {
   HttpClient client(shared_port());
   const auto account = signup(client, "wrongpw");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 #include <regex>
 #include <thread>
 
@@ -207,6 +208,125 @@ TEST_CASE("after ADDRESS_MAX_FAILURES failures from one address logins from it g
   require_throttled(login(client, account.email, account.password));
   require_throttled(login(client, unique_email("fresh"), "wrong-password",
                           {{"X-Forwarded-For", "198.51.100.7"}}));
+}
+
+TEST_CASE("with TRUSTED_PROXIES the client address comes from X-Forwarded-For", "[e2e][throttle]") {
+  Environment env = server_environment(PgCluster::shared().fresh_database("proxy"));
+  env = with(env, "ADDRESS_MAX_FAILURES", "2");
+  env = with(env, "LOGIN_MAX_FAILURES", "100");
+  env = with(env, "TRUSTED_PROXIES", "127.0.0.1");
+  ServerProcess server(env);
+  HttpClient client(server.port());
+  const HeaderList first = {{"X-Forwarded-For", "203.0.113.1"}};
+  for (int i = 0; i < 2; ++i) {
+    E2E_REQUIRE_STATUS(login(client, unique_email("proxied"), "wrong-password", first), 401);
+  }
+  require_throttled(login(client, unique_email("proxied"), "wrong-password", first));
+  E2E_CHECK_STATUS(login(client, unique_email("proxied"), "wrong-password",
+                         {{"X-Forwarded-For", "203.0.113.2"}}),
+                   401);
+}
+
+TEST_CASE("an unknown email takes about as long to refuse as a wrong password",
+          "[e2e][throttle][timing]") {
+  // Cost 10 makes a bcrypt verification long enough to measure (tens of ms).
+  Environment env = server_environment(PgCluster::shared().fresh_database("timing"));
+  env = with(env, "BCRYPT_COST", "10");
+  ServerProcess server(env);
+  HttpClient client(server.port());
+  const auto account = signup(client, "timing");
+  const auto timed = [&](const std::string& email) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto response = login(client, email, "wrong-password");
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    E2E_REQUIRE_STATUS(response, 401);
+    return std::chrono::duration<double, std::milli>(elapsed).count();
+  };
+  timed(unique_email("warmup"));
+  std::vector<double> unknown;
+  std::vector<double> wrong;
+  for (int i = 0; i < 7; ++i) {
+    unknown.push_back(timed(unique_email("nobody")));
+    wrong.push_back(timed(account.email));
+  }
+  std::sort(unknown.begin(), unknown.end());
+  std::sort(wrong.begin(), wrong.end());
+  const double unknown_median = unknown[3];
+  const double wrong_median = wrong[3];
+  INFO("median ms: unknown email " << unknown_median << ", wrong password " << wrong_median);
+  CHECK(wrong_median > 5.0);
+  CHECK(unknown_median > 0.5 * wrong_median);
+  CHECK(unknown_median < 2.0 * wrong_median);
+}
+
+TEST_CASE("MAX_CONNECTIONS caps open connections; a closed one frees its slot",
+          "[e2e][limits]") {
+  Environment env = server_environment(PgCluster::shared().fresh_database("maxconn"));
+  env = with(env, "MAX_CONNECTIONS", "3");
+  ServerProcess server(env);
+  std::vector<std::unique_ptr<HttpClient>> holders;
+  for (int i = 0; i < 3; ++i) {
+    holders.push_back(std::make_unique<HttpClient>(server.port()));
+    E2E_REQUIRE_STATUS(holders.back()->request("GET", "/healthz"), 200);
+  }
+  {
+    RawConnection extra(server.port());
+    extra.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    const auto response = extra.read_response(std::chrono::seconds{3});
+    INFO((response ? describe(*response) : std::string("no response")));
+    CHECK((!response.has_value() || response->status == 503));
+  }
+  holders.front().reset();
+  const auto served = wait_for_status(server.port(), "/healthz", 200, std::chrono::seconds{10});
+  E2E_CHECK_STATUS(served, 200);
+  // The kept-alive holders are still served.
+  E2E_CHECK_STATUS(holders.back()->request("GET", "/healthz"), 200);
+}
+
+TEST_CASE("concurrent clients are all served and every task is stored once",
+          "[e2e][concurrency]") {
+  HttpClient setup(shared_port());
+  const auto account = signup(setup, "concurrent");
+  constexpr int kClients = 8;
+  constexpr int kTasksEach = 10;
+  std::vector<std::vector<int>> statuses(kClients);
+  std::vector<std::vector<std::int64_t>> ids(kClients);
+  std::vector<std::string> errors(kClients);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      try {
+        HttpClient client(shared_port());
+        for (int i = 0; i < kTasksEach; ++i) {
+          const auto response = client.request(
+              "POST", "/api/tasks",
+              dump(json::object{{"title", "c" + std::to_string(c) + "-" + std::to_string(i)}}),
+              json_bearer(account.token));
+          statuses[static_cast<std::size_t>(c)].push_back(response.status);
+          if (response.status == 201) {
+            ids[static_cast<std::size_t>(c)].push_back(json::parse(response.body).at("id").as_int64());
+          }
+          client.request("GET", "/api/tasks?limit=5", {}, bearer(account.token));
+        }
+      } catch (const std::exception& error) {
+        errors[static_cast<std::size_t>(c)] = error.what();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::vector<std::int64_t> all;
+  for (int c = 0; c < kClients; ++c) {
+    INFO("client " << c << ": " << errors[static_cast<std::size_t>(c)]);
+    CHECK(errors[static_cast<std::size_t>(c)].empty());
+    CHECK(statuses[static_cast<std::size_t>(c)] == std::vector<int>(kTasksEach, 201));
+    all.insert(all.end(), ids[static_cast<std::size_t>(c)].begin(), ids[static_cast<std::size_t>(c)].end());
+  }
+  std::sort(all.begin(), all.end());
+  CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
+  const auto listed = setup.request("GET", "/api/tasks?limit=500", {}, bearer(account.token));
+  E2E_REQUIRE_STATUS(listed, 200);
+  CHECK(body_array(listed).size() == static_cast<std::size_t>(kClients * kTasksEach));
+  CHECK(listed.header("X-Total-Count") == std::optional<std::string>(std::to_string(kClients * kTasksEach)));
 }
 
 TEST_CASE("SIGNUP_PER_ADDRESS limits sign-ups from one address with 429", "[e2e][throttle]") {
