@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,10 @@ describe('web client in chromium against todo-server', { timeout: 300_000 }, () 
   let current = null; // the page a failure screenshot shows
 
   before(async () => {
+    // Screenshots left by an earlier failing run would mislead.
+    for (const name of await readdir(ARTIFACTS).catch(() => [])) {
+      if (/^web-.*\.png$/.test(name)) await rm(path.join(ARTIFACTS, name), { force: true });
+    }
     cluster = await startCluster();
     server = await startServer(cluster.url);
     base = server.url;

@@ -88,6 +88,7 @@ async function enterApp(user) {
     form.reset();
     clearErrors(form);
   }
+  field(signupForm, 'password').type = 'password';
   updatePasswordCount();
   showView('tasks');
   document.title = 'Tasks · Todo';
