@@ -78,6 +78,8 @@ TEST_CASE("completed and status filter by completion and disagreeing values are 
         list(f.client, f.account, "?completed=false").titles);
   CHECK(list(f.client, f.account, "?status=all").total == std::optional<std::string>("7"));
   CHECK(list(f.client, f.account, "?status=completed&completed=true").titles == done.titles);
+  CHECK(list(f.client, f.account, "?status=all&completed=true").titles == done.titles);
+  CHECK(list(f.client, f.account, "?status=pending&completed=false").total == std::optional<std::string>("5"));
   for (const char* query : {"?status=completed&completed=false", "?status=pending&completed=true",
                             "?status=done", "?completed=maybe", "?completed="}) {
     INFO(query);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 using namespace todo::test;
 using namespace todo::test::e2e;
@@ -285,6 +286,30 @@ TEST_CASE("malformed HTTP gets a 400 or a closed connection, and the server carr
       E2E_CHECK_STATUS(*response, 400);
     }
   }
+  E2E_CHECK_STATUS(HttpClient(shared_port()).request("GET", "/healthz"), 200);
+}
+
+TEST_CASE("slow clients are cut off: a stalled and a dripping request are closed",
+          "[e2e][limits][slow]") {
+  // SPEC §3 sets no number; 30 s is a generous bound for a read deadline.
+  constexpr auto kBound = std::chrono::seconds{30};
+  const auto start = std::chrono::steady_clock::now();
+  RawConnection stalled(shared_port());
+  REQUIRE(stalled.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+  RawConnection dripping(shared_port());
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " +
+                              std::string(200, 'd') + "\r\n\r\n";
+  bool drip_closed = false;
+  // One byte every 250 ms never completes the headers within the bound.
+  for (std::size_t i = 0; i < request.size() - 2 && !drip_closed; ++i) {
+    if (std::chrono::steady_clock::now() - start > kBound) break;
+    if (!dripping.send(request.substr(i, 1))) drip_closed = true;
+    else drip_closed = dripping.wait_closed(std::chrono::milliseconds{250});
+  }
+  CHECK(drip_closed);
+  const auto left = kBound - (std::chrono::steady_clock::now() - start);
+  CHECK(stalled.wait_closed(std::max(std::chrono::duration_cast<std::chrono::milliseconds>(left),
+                                     std::chrono::milliseconds{1000})));
   E2E_CHECK_STATUS(HttpClient(shared_port()).request("GET", "/healthz"), 200);
 }
 
