@@ -180,6 +180,10 @@ describe('web client in chromium against todo-server', { timeout: 300_000 }, () 
     assert.match(etag ?? '', /^"[^"]+"$/);
     const again = await fetch(`${server.url}/`, { headers: { 'If-None-Match': etag } });
     assert.equal(again.status, 304);
+    const head = await fetch(`${server.url}/`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('etag'), etag);
+    assert.equal(await head.text(), '');
 
     const script = await fetch(`${server.url}/static/app.js`);
     assert.equal(script.status, 200);
@@ -273,7 +277,7 @@ describe('web client in chromium against todo-server', { timeout: 300_000 }, () 
     // Typed as a naive time, stored and shown as UTC whatever the browser's zone.
     assert.equal(await milk.locator('.due time').textContent(), '2 Jan 2030, 09:30 UTC');
     assert.equal(await milk.locator('.due time').getAttribute('datetime'), '2030-01-02T09:30:00.000000Z');
-    assert.match(await page.locator('#status').textContent(), /Added “Call plumber”/);
+    await eventually(async () => /Added “Call plumber”/.test(await page.locator('#status').textContent()), 'the toast');
   });
 
   step('filters narrow the list: priority, tag, search, status; sort and order reorder it', async () => {
@@ -315,7 +319,7 @@ describe('web client in chromium against todo-server', { timeout: 300_000 }, () 
     const page = annPage;
     await page.getByLabel('Done: Buy milk').check();
     await eventually(() => taskItem(page, 'Buy milk').evaluate((li) => li.classList.contains('done')), 'Buy milk done');
-    assert.match(await page.locator('#status').textContent(), /Marked “Buy milk” done/);
+    await eventually(async () => /Marked “Buy milk” done/.test(await page.locator('#status').textContent()), 'the toast');
     const filters = page.locator('#filter-form');
     await filters.getByLabel('Status').selectOption('true');
     await expectTitles(page, ['Buy milk']);
@@ -323,10 +327,13 @@ describe('web client in chromium against todo-server', { timeout: 300_000 }, () 
     await expectTitles(page, ['Call plumber', 'Write report']);
     await filters.getByRole('button', { name: 'Clear filters' }).click();
     await expectTitles(page, ['Buy milk', 'Call plumber', 'Write report']);
-    // Toggle back and forth: the second click undoes the first.
-    await page.getByLabel('Done: Call plumber').check();
+    // Toggle back and forth with the keyboard: Space on the focused box.
+    await page.getByLabel('Done: Call plumber').focus();
+    await page.keyboard.press('Space');
     await eventually(() => taskItem(page, 'Call plumber').evaluate((li) => li.classList.contains('done')), 'done');
-    await page.getByLabel('Done: Call plumber').uncheck();
+    // Focus stays on the same task's box after the list is redrawn.
+    assert.equal(await page.evaluate(() => document.activeElement.id), await page.getByLabel('Done: Call plumber').getAttribute('id'));
+    await page.keyboard.press('Space');
     await eventually(
       () => taskItem(page, 'Call plumber').evaluate((li) => !li.classList.contains('done')),
       'Call plumber open again',
@@ -387,6 +394,27 @@ describe('web client in chromium against todo-server', { timeout: 300_000 }, () 
     assert.equal((await apiFromPage(page, 'GET', `/api/tasks/${id}`)).body.due_date, null);
   });
 
+  step('every form control has a label and every id is unique', async () => {
+    const page = annPage;
+    await taskItem(page, 'Buy milk').getByRole('button', { name: 'Edit' }).click();
+    await page.locator('#task-list form.edit-form').waitFor();
+    const report = await page.evaluate(() => {
+      const unlabeled = [...document.querySelectorAll('input, select, textarea')]
+        .filter((el) => el.labels.length === 0 || [...el.labels].every((l) => l.textContent.trim() === ''))
+        .map((el) => el.outerHTML);
+      const ids = [...document.querySelectorAll('[id]')].map((el) => el.id);
+      const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
+      const brokenRefs = [...document.querySelectorAll('[aria-describedby]')].flatMap((el) =>
+        el.getAttribute('aria-describedby').split(/\s+/).filter((id) => !document.getElementById(id)));
+      return { unlabeled, duplicates, brokenRefs, controls: document.querySelectorAll('input, select, textarea').length };
+    });
+    assert.ok(report.controls > 20, `found ${report.controls} controls`);
+    assert.deepEqual(report.unlabeled, []);
+    assert.deepEqual(report.duplicates, []);
+    assert.deepEqual(report.brokenRefs, []);
+    await page.keyboard.press('Escape');
+  });
+
   step('delete asks in a dialog; cancel keeps the task, confirm removes it', async () => {
     const page = annPage;
     const dialog = page.getByRole('dialog');
@@ -409,7 +437,7 @@ describe('web client in chromium against todo-server', { timeout: 300_000 }, () 
     await taskItem(page, 'Call plumber').getByRole('button', { name: 'Delete' }).click();
     await dialog.getByRole('button', { name: 'Delete' }).click();
     await expectTitles(page, ['Buy milk', 'Write quarterly report']);
-    assert.match(await page.locator('#status').textContent(), /Deleted “Call plumber”/);
+    await eventually(async () => /Deleted “Call plumber”/.test(await page.locator('#status').textContent()), 'the toast');
   });
 
   step('sign out forgets the token and the tasks on the page', async () => {
