@@ -240,10 +240,15 @@ TEST_CASE("the client address is the peer unless a trusted proxy forwarded the r
 
   // Behind the trusted proxy the right-most untrusted hop is the client.
   CHECK(fail_from("10.0.0.1", "1.1.1.1, 203.0.113.9", "p1@example.com") == 401);
-  CHECK(fail_from("::ffff:10.0.0.1", "203.0.113.9", "p2@example.com") == 401);
+  CHECK(fail_from("::FFFF:10.0.0.1", "203.0.113.9", "p2@example.com") == 401);
   CHECK(fail_from("10.0.0.1", "203.0.113.9, 10.0.0.1", "p3@example.com") == 429);
   // Another client behind the same proxy is not affected.
   CHECK(fail_from("10.0.0.1", "198.51.100.4", "p4@example.com") == 401);
+
+  // Spellings of one IPv6 address are one client.
+  CHECK(fail_from("10.0.0.1", "2001:db8::7", "v1@example.com") == 401);
+  CHECK(fail_from("10.0.0.1", "2001:0DB8:0:0::7", "v2@example.com") == 401);
+  CHECK(fail_from("10.0.0.1", "2001:db8:0000::0007", "v3@example.com") == 429);
 
   // An untrusted peer cannot choose its address with the header.
   CHECK(fail_from("192.0.2.50", "198.51.100.77", "q1@example.com") == 401);

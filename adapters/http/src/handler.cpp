@@ -1,11 +1,13 @@
 #include "todo/http/handler.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
-#include <exception>
-#include <limits>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,11 +87,23 @@ bool is_preflight(const Request& request) {
   return request.method == "OPTIONS" && request.header("Origin") && request.header("Access-Control-Request-Method");
 }
 
-// v4-mapped IPv6 peers ("::ffff:10.0.0.1") compare equal to their IPv4 form.
+// Canonical text of an IP address, so "::FFFF:10.0.0.1", "::ffff:a00:1" and
+// "10.0.0.1" (or two spellings of one IPv6 address) compare equal. Anything
+// that is not an address is kept as given, trimmed.
 std::string normalize_address(std::string_view address) {
-  address = core::trim(address);
-  if (istarts_with(address, "::ffff:") && address.find('.') != std::string_view::npos) address.remove_prefix(7);
-  return std::string(address);
+  const std::string text(core::trim(address));
+  in_addr v4{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return text;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, text.c_str(), &v6) != 1) return text;
+  char buffer[INET6_ADDRSTRLEN] = {};
+  if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+    std::memcpy(&v4, &v6.s6_addr[12], sizeof v4);
+    if (inet_ntop(AF_INET, &v4, buffer, sizeof buffer) != nullptr) return buffer;
+    return text;
+  }
+  if (inet_ntop(AF_INET6, &v6, buffer, sizeof buffer) != nullptr) return buffer;
+  return text;
 }
 
 std::string client_address(const Request& request, const std::vector<std::string>& trusted_proxies) {
