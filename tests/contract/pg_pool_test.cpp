@@ -289,7 +289,7 @@ TEST_CASE("a server that is not there gives Unavailable within the connect timeo
   CHECK(pool.open_connections() == 0);
 }
 
-TEST_CASE("a server that accepts but never answers gives Unavailable at the connect timeout, not later",
+TEST_CASE("a server that accepts but never answers gives Unavailable at the URL's connect timeout, not later",
           "[postgres][pool]") {
   // A listening socket nobody accepts from: the kernel completes the TCP
   // handshake, then the startup packet is never answered.
@@ -302,10 +302,11 @@ TEST_CASE("a server that accepts but never answers gives Unavailable at the conn
   REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
   REQUIRE(::listen(listener, 16) == 0);
+  // The URL's connect_timeout (1 s) wins over the option (5 s).
   const std::string url = "postgresql://postgres@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) +
-                          "/todo?sslmode=disable";
+                          "/todo?sslmode=disable&connect_timeout=1";
   auto options = options_for(url, 2);
-  options.connect_timeout = 1s;
+  options.connect_timeout = 5s;
   options.reconnect_backoff = 1s;
   pg::Pool pool(options);
   pg::PgUserRepository users(pool);

@@ -1,6 +1,8 @@
 #include "todo/pg/pool.hpp"
 
 #include <cassert>
+#include <cstdlib>
+#include <string_view>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -45,6 +47,13 @@ Pool::Pool(PoolOptions options) : options_(std::move(options)) {
       while (!reason.empty() && reason.back() == '\n') reason.pop_back();
       // libpq's message quotes at most a keyword, never the password.
       throw std::invalid_argument("invalid database connection string: " + reason);
+    }
+    // The connect is non-blocking and timed by us, so libpq would ignore a
+    // connect_timeout written in the URL: honour it here instead.
+    for (const PQconninfoOption* o = parsed.get(); o->keyword != nullptr; ++o) {
+      if (o->val == nullptr || std::string_view(o->keyword) != "connect_timeout") continue;
+      const long seconds = std::strtol(o->val, nullptr, 10);
+      if (seconds > 0) options_.connect_timeout = std::chrono::seconds(seconds);
     }
   }
   // Defaults first: libpq lets entries after the expanded connection string

@@ -25,7 +25,8 @@ std::size_t default_pool_size() noexcept;
 
 struct PoolOptions {
   // libpq connection string or URI ("postgresql://u:p@host/db?sslmode=require").
-  // Its own settings win over the defaults below (connect_timeout, keepalives).
+  // Its own settings win over our defaults (keepalives, application name);
+  // a connect_timeout in it replaces `connect_timeout` below.
   std::string conninfo;
   std::size_t size = default_pool_size();
   // How long a caller waits for a free connection.
