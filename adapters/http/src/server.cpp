@@ -13,6 +13,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -347,12 +348,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void write(Response answer) {
     phase_ = Phase::Writing;
+    if (answer.status < 100 || answer.status > 599) answer = error_response(500, "Internal Server Error");
     response_ = {};
     response_.version(11);
     response_.result(static_cast<unsigned>(answer.status));
     for (auto& header : answer.headers) response_.insert(header.name, header.value);
     if (!answer.header("X-Content-Type-Options")) {
       response_.set("X-Content-Type-Options", "nosniff");
+    }
+    // SPEC §3: no-store on every /auth/* answer, the server's own 413/503 included.
+    if ((path_.rfind("/auth/", 0) == 0 || path_.rfind("/api/auth/", 0) == 0) &&
+        !answer.header("Cache-Control")) {
+      response_.set(bhttp::field::cache_control, "no-store");
     }
     response_.set(bhttp::field::date, http_date());
     response_.erase(bhttp::field::server);
@@ -513,7 +520,22 @@ void Engine::run() {
   std::vector<std::thread> threads;
   const std::size_t count = std::max<std::size_t>(1, options_.io_threads);
   threads.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) threads.emplace_back([this] { ioc_.run(); });
+  for (std::size_t i = 0; i < count; ++i) {
+    threads.emplace_back([this] {
+      // An exception escaping a handler abandons that connection (its
+      // session is released and closes), not the whole process.
+      for (;;) {
+        try {
+          ioc_.run();
+          return;
+        } catch (const std::exception& e) {
+          warn(std::string("connection dropped after an exception: ") + e.what());
+        } catch (...) {
+          warn("connection dropped after a non-standard exception");
+        }
+      }
+    });
+  }
 
   {
     std::unique_lock lock(stop_mutex_);
