@@ -20,7 +20,8 @@ using todo::test::header_or_empty;
 
 TEST_CASE("unknown path is 404 Not Found with JSON and nosniff", "[http][routing]") {
   Api api;
-  for (const char* target : {"/nope", "/api/task", "/api/tasks/1/complete/x", "/auth", "//api/tasks"}) {
+  for (const char* target : {"/nope", "/api/task", "/api/tasks/1/complete/x", "/auth", "//api/tasks",
+                             "/api/tasks//complete", "/api/tasks//", "/static", "/static/", "/healthzz"}) {
     const auto r = api.call("GET", target);
     INFO(target);
     CHECK(r.status == 404);

@@ -1,8 +1,8 @@
 #include "todo/http/router.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
-#include <vector>
 
 namespace todo::http {
 namespace {
@@ -30,38 +30,38 @@ constexpr std::array kRoutes{
     Route{"PATCH", "/api/tasks/{task_id}/complete", Endpoint::CompleteTask},
 };
 
-// "/" -> {""}; "/a/b" -> {"a", "b"}.
-std::vector<std::string_view> split_segments(std::string_view path) {
-  std::vector<std::string_view> segments;
-  std::size_t start = 1;  // paths start with '/'
-  while (start <= path.size()) {
-    const std::size_t slash = path.find('/', start);
-    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
-    segments.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return segments;
-}
-
 bool is_param(std::string_view segment) noexcept {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
-// Matches `path` against `pattern`; fills `param` from the template slot.
-bool path_matches(std::string_view pattern, const std::vector<std::string_view>& segments, std::string& param) {
-  const std::vector<std::string_view> expected = split_segments(pattern);
-  if (expected.size() != segments.size()) return false;
-  std::string captured;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    if (is_param(expected[i])) {
-      if (segments[i].empty()) return false;
-      captured = std::string(segments[i]);
-    } else if (expected[i] != segments[i]) {
+// Matches `path` against `pattern` segment by segment, without allocating
+// (this runs for every route on every request); fills `param` from the
+// template slot. Both start with '/'.
+bool path_matches(std::string_view pattern, std::string_view path, std::string& param) {
+  std::string_view captured;
+  std::size_t p = 1;
+  std::size_t s = 1;
+  while (true) {
+    const std::size_t p_end = std::min(pattern.find('/', p), pattern.size());
+    const std::size_t s_end = std::min(path.find('/', s), path.size());
+    const std::string_view expected = pattern.substr(p, p_end - p);
+    const std::string_view actual = path.substr(s, s_end - s);
+    if (is_param(expected)) {
+      if (actual.empty()) return false;
+      captured = actual;
+    } else if (expected != actual) {
       return false;
     }
+    const bool pattern_done = p_end == pattern.size();
+    const bool path_done = s_end == path.size();
+    if (pattern_done || path_done) {
+      if (!(pattern_done && path_done)) return false;
+      param = std::string(captured);
+      return true;
+    }
+    p = p_end + 1;
+    s = s_end + 1;
   }
-  param = std::move(captured);
-  return true;
 }
 
 }  // namespace
@@ -72,11 +72,9 @@ RouteMatch match_route(std::string_view method, std::string_view path) {
   RouteMatch match;
   if (path.empty() || path.front() != '/') return match;
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  const std::vector<std::string_view> segments = split_segments(path);
-
   for (const Route& route : kRoutes) {
     std::string param;
-    if (!path_matches(route.path, segments, param)) continue;
+    if (!path_matches(route.path, path, param)) continue;
     // HEAD is GET without the body (the server drops it), as RFC 9110 asks.
     if (route.method == method || (method == "HEAD" && route.method == "GET")) {
       match.kind = RouteMatch::Kind::Found;
