@@ -368,6 +368,21 @@ TEST_CASE("forged, expired or non-HS256 tokens are refused with 401", "[e2e][aut
   SECTION("expired beyond the leeway") {
     require_unauthorized(me(client, sign_jwt(hs256, payload(unix_now() - 600), kJwtSecret)));
   }
+  SECTION("expired 90 s ago, past the 60 s leeway") {
+    require_unauthorized(me(client, sign_jwt(hs256, payload(unix_now() - 90), kJwtSecret)));
+  }
+  SECTION("base64 padding on the signature (base64url is strict)") {
+    require_unauthorized(me(client, sign_jwt(hs256, payload(unix_now() + 3600), kJwtSecret) + "="));
+  }
+  SECTION("a valid token with its payload swapped for another user's") {
+    const std::string genuine = sign_jwt(hs256, payload(unix_now() + 3600), kJwtSecret);
+    const std::string other = dump(json::object{{"sub", std::to_string(account.id + 1)},
+                                                {"email", account.email}, {"exp", unix_now() + 3600}});
+    const auto first = genuine.find('.');
+    const auto second = genuine.find('.', first + 1);
+    require_unauthorized(me(client, genuine.substr(0, first + 1) + base64url_encode(other) +
+                                        genuine.substr(second)));
+  }
   SECTION("no exp") {
     const std::string no_exp =
         dump(json::object{{"sub", std::to_string(account.id)}, {"email", account.email}});

@@ -142,6 +142,25 @@ TEST_CASE("SIGTERM stops the server with exit code 0 and nothing secret was logg
   CHECK(output.find("querymarker") == std::string::npos);
 }
 
+TEST_CASE("SIGTERM lets an in-flight request finish before the server exits with 0",
+          "[e2e][lifecycle]") {
+  // Cost 13 keeps the sign-up busy hashing for a good fraction of a second.
+  Environment env = server_environment(PgCluster::shared().fresh_database("drain"));
+  env = with(env, "BCRYPT_COST", "13");
+  ServerProcess server(env);
+  RawConnection raw(server.port());
+  const std::string body =
+      dump(json::object{{"email", unique_email("drain")}, {"password", std::string(kPassword)}});
+  REQUIRE(raw.send("POST /auth/signup HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                   "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  std::this_thread::sleep_for(std::chrono::milliseconds{200});
+  server.request_stop();
+  const auto response = raw.read_response(std::chrono::seconds{20});
+  REQUIRE(response.has_value());
+  E2E_CHECK_STATUS(*response, 201);
+  CHECK(server.stop(std::chrono::seconds{20}) == std::optional<int>(0));
+}
+
 TEST_CASE("after LOGIN_MAX_FAILURES failures for one email further logins get 429 with Retry-After",
           "[e2e][throttle]") {
   Environment env = server_environment(PgCluster::shared().fresh_database("throttle"));

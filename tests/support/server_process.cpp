@@ -255,6 +255,10 @@ std::optional<int> ServerProcess::stop(std::chrono::milliseconds timeout) {
 
 bool ServerProcess::running() { return !impl_->try_reap(WNOHANG); }
 
+void ServerProcess::request_stop() {
+  if (!impl_->try_reap(WNOHANG)) ::kill(impl_->pid, SIGTERM);
+}
+
 std::string ServerProcess::captured_stdout() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->out;

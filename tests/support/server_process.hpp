@@ -49,6 +49,8 @@ class ServerProcess {
   // signal or had to be killed.
   std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds{10});
   bool running();
+  // Sends SIGTERM and returns at once (to test a graceful shutdown).
+  void request_stop();
 
   // Everything the process has written so far.
   std::string captured_stdout() const;
