@@ -157,8 +157,9 @@ struct PgCluster::Impl {
   }
 
   int pg_local(const std::string& command, bool with_port) const {
+    // Socket only: the cluster trusts every connection, so no TCP port.
     std::vector<std::string> args{"/usr/bin/env", "PG_LOCAL_FAST=1", "PG_LOCAL_TIMEOUT=60",
-                                  TODO_PG_LOCAL_SCRIPT, command, dir};
+                                  "PG_LOCAL_LISTEN=", TODO_PG_LOCAL_SCRIPT, command, dir};
     if (with_port) args.push_back(std::to_string(port));
     return spawn_and_wait(args);
   }
@@ -239,7 +240,9 @@ PgCluster::PgCluster() : impl_(new Impl) {
     impl_->start_watchdog();
     int status = -1;
     for (int attempt = 0; attempt < 3 && status != 0; ++attempt) {
-      impl_->port = free_port();  // another process may grab it first: retry
+      // The port only names the socket file while TCP is off; a free one
+      // keeps it usable if TCP is turned on. Retried in case it was taken.
+      impl_->port = free_port();
       status = impl_->pg_local("start", true);
     }
     if (status != 0) throw std::runtime_error("could not start the test PostgreSQL cluster");
