@@ -324,6 +324,12 @@ TEST_CASE("the access token is an HS256 JWT with sub, email, iat and a 7-day exp
   REQUIRE(payload.contains("iat"));
   CHECK(payload.at("exp").to_number<std::int64_t>() - payload.at("iat").to_number<std::int64_t>() == 604800);
   CHECK(std::abs(payload.at("iat").to_number<std::int64_t>() - unix_now()) < 120);
+  // The token version that makes revocation possible is one more integer claim.
+  bool has_version = false;
+  for (const auto& [key, value] : payload) {
+    if (key != "sub" && key != "email" && key != "iat" && key != "exp" && value.is_number()) has_version = true;
+  }
+  CHECK(has_version);
   CHECK_FALSE(payload.contains("aud"));
   CHECK_FALSE(payload.contains("iss"));
   CHECK(account.token.find('=') == std::string::npos);

@@ -132,6 +132,18 @@ TEST_CASE("sort_by title compares ASCII letters case-insensitively, ties by id a
         titles({"\xC3\x89" "clair", "cherry", "banana", "Apple", "apple", "1000 done", "100% done"}));
 }
 
+TEST_CASE("sort_by title folds only ASCII letters and orders the rest by code point",
+          "[e2e][list][sort]") {
+  HttpClient client(shared_port());
+  const auto account = signup(client, "codepoint");
+  // Code points: 'Z' 5A < 'a' 61 < 'z' 7A < '\u00C9' C9 < '\u00E9' E9.
+  for (const char* title : {"\xC3\xA9" "a", "\xC3\x89" "b", "zz", "Zy", "a"}) {
+    create_task(client, account, {{"title", title}});
+  }
+  CHECK(list(client, account, "?sort_by=title").titles ==
+        titles({"a", "Zy", "zz", "\xC3\x89" "b", "\xC3\xA9" "a"}));
+}
+
 TEST_CASE("sort_by priority puts high first in asc order, ties by id ascending",
           "[e2e][list][sort]") {
   Fixture f;

@@ -443,6 +443,10 @@ TEST_CASE("every /auth/* response carries Cache-Control: no-store", "[e2e][heade
   responses.emplace_back("me", client.request("GET", "/auth/me", {}, bearer(token)));
   responses.emplace_back("me 401", client.request("GET", "/auth/me"));
   responses.emplace_back("password 422", client.request("POST", "/auth/password", "{}", json_bearer(token)));
+  responses.emplace_back("login 405", client.request("GET", "/auth/login"));
+  responses.emplace_back("login 415", client.request("POST", "/auth/login", credentials,
+                                                     {{"Content-Type", "text/plain"}}));
+  responses.emplace_back("password 401", client.request("POST", "/auth/password", "{}", json_content()));
   responses.emplace_back("logout-all", client.request("POST", "/auth/logout-all", {}, bearer(token)));
   for (const auto& [name, response] : responses) {
     INFO(name << "\n" << describe(response));
