@@ -108,6 +108,7 @@ TEST_CASE("GET / and /static/* serve the embedded web client with ETags", "[http
   CHECK(header_or_empty(root, "Content-Type").rfind("text/html", 0) == 0);
   CHECK(root.body.find("/static/app.js") != std::string::npos);
   CHECK_FALSE(header_or_empty(root, "Content-Security-Policy").empty());
+  CHECK(header_or_empty(root, "Referrer-Policy") == "no-referrer");
   CHECK(header_or_empty(root, "X-Content-Type-Options") == "nosniff");
   const std::string etag = header_or_empty(root, "ETag");
   REQUIRE_FALSE(etag.empty());

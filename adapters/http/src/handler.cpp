@@ -390,6 +390,7 @@ Response web_asset(const Exchange& x, const RouteMatch& match) {
   response.set_header("ETag", std::string(asset->etag));
   response.set_header("Cache-Control", "no-cache");
   response.set_header("Content-Security-Policy", std::string(web::content_security_policy()));
+  response.set_header("Referrer-Policy", "no-referrer");
   const std::optional<std::string_view> if_none_match = x.request.header("If-None-Match");
   if (if_none_match && etag_matches(*if_none_match, asset->etag)) {
     response.status = 304;
