@@ -24,6 +24,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -516,6 +517,10 @@ void Engine::run() {
     });
   }
   net::dispatch(accept_strand_, [this] { do_accept(); });
+  // Keeps the I/O threads running while a request is on a worker pool: such
+  // a session has no pending I/O, so without the guard the io_context could
+  // run out of work during the drain and never write the answer.
+  auto keep_running = net::make_work_guard(ioc_);
 
   std::vector<std::thread> threads;
   const std::size_t count = std::max<std::size_t>(1, options_.io_threads);
@@ -542,6 +547,7 @@ void Engine::run() {
     stop_requested_cv_.wait(lock, [this] { return stop_requested_; });
   }
   drain();
+  keep_running.reset();
   ioc_.stop();
   for (auto& thread : threads) thread.join();
   database_pool_.shutdown();
