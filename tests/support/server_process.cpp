@@ -259,6 +259,8 @@ void ServerProcess::request_stop() {
   if (!impl_->try_reap(WNOHANG)) ::kill(impl_->pid, SIGTERM);
 }
 
+int ServerProcess::pid() const { return static_cast<int>(impl_->pid); }
+
 std::string ServerProcess::captured_stdout() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->out;

@@ -51,6 +51,8 @@ class ServerProcess {
   bool running();
   // Sends SIGTERM and returns at once (to test a graceful shutdown).
   void request_stop();
+  // The child's process id (fault tests send it SIGKILL).
+  int pid() const;
 
   // Everything the process has written so far.
   std::string captured_stdout() const;

@@ -297,4 +297,8 @@ void PgCluster::start() {
 
 bool PgCluster::external() const { return !impl_->external_url.empty(); }
 
+std::string PgCluster::data_directory() const {
+  return external() || impl_->dir.empty() ? std::string() : impl_->dir + "/pgdata";
+}
+
 }  // namespace todo::test

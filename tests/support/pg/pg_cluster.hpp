@@ -27,6 +27,8 @@ class PgCluster {
   void stop();
   void start();
   bool external() const;
+  // The cluster's PGDATA (holds postmaster.pid); empty when external.
+  std::string data_directory() const;
 
  private:
   struct Impl;
