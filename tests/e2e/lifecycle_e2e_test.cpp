@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <memory>
 #include <regex>
 #include <thread>
@@ -246,9 +247,10 @@ TEST_CASE("with TRUSTED_PROXIES the client address comes from X-Forwarded-For", 
                    401);
 }
 
-TEST_CASE("an unknown email takes about as long to refuse as a wrong password",
+TEST_CASE("an unknown email takes as long to refuse as a wrong password: medians within 10 %",
           "[e2e][throttle][timing]") {
-  // Cost 10 makes a bcrypt verification long enough to measure (tens of ms).
+  // Cost 10 makes one bcrypt verification tens of milliseconds, far above the
+  // noise of a loopback request and a database lookup.
   Environment env = server_environment(PgCluster::shared().fresh_database("timing"));
   env = with(env, "BCRYPT_COST", "10");
   ServerProcess server(env);
@@ -262,20 +264,29 @@ TEST_CASE("an unknown email takes about as long to refuse as a wrong password",
     return std::chrono::duration<double, std::milli>(elapsed).count();
   };
   timed(unique_email("warmup"));
+  timed(account.email);
+  // Interleaved, so drifts in machine load hit both series alike.
+  constexpr std::size_t kSamples = 15;
   std::vector<double> unknown;
   std::vector<double> wrong;
-  for (int i = 0; i < 7; ++i) {
-    unknown.push_back(timed(unique_email("nobody")));
-    wrong.push_back(timed(account.email));
+  for (std::size_t i = 0; i < kSamples; ++i) {
+    if (i % 2 == 0) {
+      unknown.push_back(timed(unique_email("nobody")));
+      wrong.push_back(timed(account.email));
+    } else {
+      wrong.push_back(timed(account.email));
+      unknown.push_back(timed(unique_email("nobody")));
+    }
   }
   std::sort(unknown.begin(), unknown.end());
   std::sort(wrong.begin(), wrong.end());
-  const double unknown_median = unknown[3];
-  const double wrong_median = wrong[3];
+  const double unknown_median = unknown[kSamples / 2];
+  const double wrong_median = wrong[kSamples / 2];
   INFO("median ms: unknown email " << unknown_median << ", wrong password " << wrong_median);
-  CHECK(wrong_median > 5.0);
-  CHECK(unknown_median > 0.5 * wrong_median);
-  CHECK(unknown_median < 2.0 * wrong_median);
+  // A bcrypt at cost 10 was really spent (a skipped hash answers in ~1 ms).
+  CHECK(wrong_median > 10.0);
+  CHECK(unknown_median > 10.0);
+  CHECK(std::abs(unknown_median - wrong_median) <= 0.10 * std::max(unknown_median, wrong_median));
 }
 
 TEST_CASE("MAX_CONNECTIONS caps open connections; a closed one frees its slot",

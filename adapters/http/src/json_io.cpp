@@ -124,6 +124,35 @@ json::value nullable(const std::optional<std::string>& s) {
 
 json::string json_string(std::string_view s) { return json::string(json::string_view(s.data(), s.size())); }
 
+std::size_t utf8_sequence_length(unsigned char lead) noexcept {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) return 2;
+  if (lead >= 0xE0 && lead <= 0xEF) return 3;
+  if (lead >= 0xF0 && lead <= 0xF4) return 4;
+  return 0;
+}
+
+// Client text reaches error bodies (a query parameter's name is echoed in
+// `loc`), and Boost.JSON serializes string bytes as they are: invalid UTF-8
+// would make the whole answer invalid JSON. Each bad byte becomes U+FFFD.
+json::string error_text(std::string_view s) {
+  if (core::is_valid_utf8(s)) return json_string(s);
+  std::string out;
+  out.reserve(s.size() + 8);
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const std::size_t len = utf8_sequence_length(static_cast<unsigned char>(s[i]));
+    if (len != 0 && i + len <= s.size() && core::is_valid_utf8(s.substr(i, len))) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return json_string(out);
+}
+
 }  // namespace
 
 core::Result<json::object> parse_json_object(std::string_view body) {
@@ -260,7 +289,7 @@ json::object session_json(const core::AuthSession& session) {
 
 std::string detail_body(std::string_view detail) {
   json::object o;
-  o["detail"] = json_string(detail);
+  o["detail"] = error_text(detail);
   return json::serialize(o);
 }
 
@@ -268,11 +297,11 @@ std::string validation_body(const std::vector<FieldError>& fields, std::string_v
   json::array items;
   for (const FieldError& f : fields) {
     json::array loc;
-    loc.emplace_back(json_string(location));
-    if (!f.field.empty()) loc.emplace_back(json_string(f.field));
+    loc.emplace_back(error_text(location));
+    if (!f.field.empty()) loc.emplace_back(error_text(f.field));
     json::object item;
     item["loc"] = std::move(loc);
-    item["msg"] = json_string(f.message);
+    item["msg"] = error_text(f.message);
     item["type"] = json_string(f.type.empty() ? std::string_view("value_error") : std::string_view(f.type));
     items.emplace_back(std::move(item));
   }
