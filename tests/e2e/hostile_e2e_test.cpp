@@ -4,6 +4,7 @@
 // HTTP, a closed connection), and after every case the server must still
 // serve a normal request on a new connection.
 #include "e2e_support.hpp"
+#include "support/pg/pg_cluster.hpp"
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -616,4 +617,147 @@ TEST_CASE("a header flood and a 1 MB request line are refused with a detail", "[
     check_refused_or_closed(raw, "1 MB method");
   }
   require_still_serving("header flood");
+}
+
+namespace {
+
+Environment with_setting(Environment env, const std::string& name, const std::string& value) {
+  for (auto& entry : env) {
+    if (entry.first == name) {
+      entry.second = value;
+      return env;
+    }
+  }
+  env.emplace_back(name, value);
+  return env;
+}
+
+bool has_no_store(const HttpResponse& response) {
+  const std::string value = response.header("Cache-Control").value_or("");
+  return value.find("no-store") != std::string::npos;
+}
+
+// SPEC §3: nosniff on every response, and no Server header at all (so no
+// version banner either).
+void check_security_headers(const HttpResponse& response, const std::string& what, bool auth) {
+  INFO(what << "\n" << describe(response));
+  CHECK(response.header("X-Content-Type-Options") == std::optional<std::string>("nosniff"));
+  CHECK(response.header_count("Server") == 0);
+  if (auth) CHECK(has_no_store(response));
+}
+
+HttpResponse raw_exchange(std::uint16_t port, const std::string& bytes) {
+  RawConnection raw(port);
+  raw.send(bytes);
+  const auto response = raw.read_response(std::chrono::seconds{10});
+  REQUIRE(response.has_value());
+  return *response;
+}
+
+}  // namespace
+
+TEST_CASE("every /auth/* and /api/auth/* answer, errors and server-made ones included, has no-store; "
+          "every answer has nosniff and no Server header",
+          "[e2e][hostile][headers]") {
+  Environment env = server_environment(PgCluster::shared().fresh_database("hdrs"));
+  env = with_setting(env, "LOGIN_MAX_FAILURES", "1");
+  env = with_setting(env, "SIGNUP_PER_ADDRESS", "3");
+  ServerProcess server(env);
+  const std::uint16_t port = server.port();
+  HttpClient client(port);
+  const auto account = signup(client, "hdrs");
+  const std::string credentials =
+      dump(json::object{{"email", account.email}, {"password", account.password}});
+  const std::string wrong = dump(json::object{{"email", account.email}, {"password", "wrong-password"}});
+  const HeaderList text_plain = {{"Content-Type", "text/plain"}};
+
+  std::vector<std::pair<std::string, HttpResponse>> auth;
+  for (const std::string base : {"/auth", "/api/auth"}) {
+    auth.emplace_back(base + "/signup 201",
+                      client.request("POST", base + "/signup",
+                                     dump(json::object{{"email", unique_email("h")}, {"password", std::string(kPassword)}}),
+                                     json_content()));
+    auth.emplace_back(base + "/signup 409", client.request("POST", base + "/signup", credentials, json_content()));
+    auth.emplace_back(base + "/signup 422", client.request("POST", base + "/signup", "{}", json_content()));
+    auth.emplace_back(base + "/signup 415", client.request("POST", base + "/signup", credentials, text_plain));
+    auth.emplace_back(base + "/signup 405", client.request("GET", base + "/signup"));
+  }
+  for (const std::string path : {"/auth/login", "/api/auth/signin", "/api/auth/login"}) {
+    auth.emplace_back(path + " 200", client.request("POST", path, credentials, json_content()));
+    auth.emplace_back(path + " 422", client.request("POST", path, "[]", json_content()));
+    auth.emplace_back(path + " 415", client.request("POST", path, credentials, text_plain));
+    auth.emplace_back(path + " 405", client.request("DELETE", path));
+    auth.emplace_back(path + " HEAD 405", client.request("HEAD", path));
+    auth.emplace_back(path + " preflight",
+                      client.request("OPTIONS", path, {},
+                                     {{"Origin", "http://localhost:3000"}, {"Access-Control-Request-Method", "POST"}}));
+  }
+  auth.emplace_back("login 401", client.request("POST", "/auth/login", wrong, json_content()));
+  for (const std::string path : {"/auth/login", "/api/auth/signin", "/api/auth/login"}) {
+    const auto throttled = client.request("POST", path, wrong, json_content());
+    E2E_CHECK_STATUS(throttled, 429);
+    auth.emplace_back(path + " 429", throttled);
+  }
+  const auto signup_throttled = client.request(
+      "POST", "/api/auth/signup",
+      dump(json::object{{"email", unique_email("h")}, {"password", std::string(kPassword)}}), json_content());
+  E2E_CHECK_STATUS(signup_throttled, 429);
+  auth.emplace_back("/api/auth/signup 429", signup_throttled);
+  auth.emplace_back("me 401", client.request("GET", "/auth/me", {}, bearer("not-a-token")));
+  auth.emplace_back("me HEAD 401", client.request("HEAD", "/auth/me"));
+  auth.emplace_back("me 200", client.request("GET", "/auth/me", {}, bearer(account.token)));
+  auth.emplace_back("password 415", client.request("POST", "/auth/password", "x",
+                                                   {{"Authorization", "Bearer " + account.token},
+                                                    {"Content-Type", "text/plain"}}));
+  auth.emplace_back("unknown /auth path 404", client.request("GET", "/auth/nope"));
+  // Answers the server makes itself, before the handler sees the request.
+  const std::string big = "Content-Type: application/json\r\nContent-Length: 2000000\r\n\r\n";
+  auth.emplace_back("413 early", raw_exchange(port, "POST /auth/signup HTTP/1.1\r\nHost: a\r\n" + big));
+  auth.emplace_back("413 /api/auth", raw_exchange(port, "POST /api/auth/signin HTTP/1.1\r\nHost: a\r\n" + big));
+  auth.emplace_back("413 absolute-form target",
+                    raw_exchange(port, "POST http://127.0.0.1/auth/login HTTP/1.1\r\nHost: a\r\n" + big));
+  auth.emplace_back("413 percent-encoded path", raw_exchange(port, "POST /%61uth/login HTTP/1.1\r\nHost: a\r\n" + big));
+  {
+    std::string chunked = "POST /auth/login HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 20; ++i) chunked += "10000\r\n" + std::string(65536, 'c') + "\r\n";
+    auth.emplace_back("413 chunked", raw_exchange(port, chunked + "0\r\n\r\n"));
+  }
+  auth.emplace_back("431", raw_exchange(port, "POST /auth/login HTTP/1.1\r\nHost: a\r\nX-Big: " +
+                                                  std::string(20000, 'b') + "\r\n\r\n"));
+  auth.emplace_back("400", raw_exchange(port, "POST /auth/login HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n"));
+  auth.emplace_back("logout-all 204", client.request("POST", "/auth/logout-all", {}, bearer(account.token)));
+  for (const auto& [name, response] : auth) check_security_headers(response, name, true);
+
+  // Everything else: nosniff and no Server header (no-store not required).
+  std::vector<std::pair<std::string, HttpResponse>> other;
+  const auto index = client.request("GET", "/");
+  other.emplace_back("web client", index);
+  if (const auto etag = index.header("ETag")) {
+    const auto not_modified = client.request("GET", "/", {}, {{"If-None-Match", *etag}});
+    E2E_CHECK_STATUS(not_modified, 304);
+    other.emplace_back("304", not_modified);
+  }
+  other.emplace_back("HEAD /healthz", client.request("HEAD", "/healthz"));
+  other.emplace_back("tasks 401", client.request("GET", "/api/tasks"));
+  other.emplace_back("task 422 id", client.request("GET", "/api/tasks/abc", {}, bearer("x")));
+  other.emplace_back("400 garbage", raw_exchange(port, "GARBAGE / HTTP/1.1\r\nContent-Length: y\r\n\r\n"));
+  other.emplace_back("413 tasks", raw_exchange(port, "POST /api/tasks HTTP/1.1\r\nHost: a\r\n" + big));
+  for (const auto& [name, response] : other) check_security_headers(response, name, false);
+}
+
+TEST_CASE("the over-capacity 503 also has nosniff, no-store and no Server header",
+          "[e2e][hostile][headers]") {
+  Environment env = server_environment(PgCluster::shared().fresh_database("hdrcap"));
+  env = with_setting(env, "MAX_CONNECTIONS", "1");
+  ServerProcess server(env);
+  HttpClient holder(server.port());
+  E2E_REQUIRE_STATUS(holder.request("GET", "/healthz"), 200);
+  RawConnection extra(server.port());
+  extra.send("POST /auth/login HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}");
+  const auto response = extra.read_response(std::chrono::seconds{5});
+  REQUIRE(response.has_value());
+  E2E_CHECK_STATUS(*response, 503);
+  check_security_headers(*response, "503 over capacity", true);
+  CHECK(has_string_detail(*response));
 }

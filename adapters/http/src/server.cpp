@@ -52,6 +52,7 @@ constexpr std::string_view kOverCapacity =
     "HTTP/1.1 503 Service Unavailable\r\n"
     "Content-Type: application/json\r\n"
     "X-Content-Type-Options: nosniff\r\n"
+    "Cache-Control: no-store\r\n"
     "Retry-After: 1\r\n"
     "Connection: close\r\n"
     "Content-Length: 24\r\n"
@@ -72,11 +73,16 @@ std::string http_date() {
   return std::string(text.data(), n);
 }
 
-// `detail` is one of our own constant phrases: nothing to escape.
+// `detail` is one of our own constant phrases: nothing to escape. These
+// answers are made before (or instead of) routing, when the path may be
+// unknown or spelled in a form the router would decode first
+// ("http://host/auth/login", "/%61uth/login"), so they are never cacheable,
+// whatever the path: that keeps SPEC §3's no-store on every /auth/* answer.
 Response error_response(int status, std::string_view detail) {
   Response response;
   response.status = status;
   response.set_header("Content-Type", "application/json");
+  response.set_header("Cache-Control", "no-store");
   response.body = "{\"detail\":\"" + std::string(detail) + "\"}";
   return response;
 }
