@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
@@ -117,6 +119,22 @@ class Socket {
     while (!bytes.empty()) {
       const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  // Like send_all, but gives up when the peer stops reading for `timeout`.
+  bool send_within(std::string_view bytes, std::chrono::milliseconds timeout) {
+    while (!bytes.empty()) {
+      pollfd entry{fd_, POLLOUT, 0};
+      if (::poll(&entry, 1, static_cast<int>(timeout.count())) <= 0) return false;
+      if ((entry.revents & (POLLERR | POLLHUP)) != 0) return false;
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n <= 0) {
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+        return false;
+      }
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }
     return true;
@@ -760,4 +778,62 @@ TEST_CASE("the over-capacity 503 also has nosniff, no-store and no Server header
   E2E_CHECK_STATUS(*response, 503);
   check_security_headers(*response, "503 over capacity", true);
   CHECK(has_string_detail(*response));
+}
+
+namespace {
+
+// Resident memory of a process, from /proc (Linux), in KiB; 0 when unknown.
+long resident_kib(int pid) {
+  std::FILE* file = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
+  if (file == nullptr) return 0;
+  char line[256];
+  long kib = 0;
+  while (std::fgets(line, sizeof line, file) != nullptr) {
+    if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+  }
+  std::fclose(file);
+  return kib;
+}
+
+// Sends `prefix`, then up to `total` bytes of `filler` in 64 KiB pieces;
+// returns how many filler bytes the server took before it stopped reading
+// (closed, reset, or let the send stall for a second).
+std::size_t flood(Socket& socket, const std::string& prefix, char filler, std::size_t total) {
+  REQUIRE(socket.send_all(prefix));
+  const std::string piece(64U * 1024U, filler);
+  std::size_t sent = 0;
+  while (sent < total) {
+    if (!socket.send_within(piece, std::chrono::seconds{1})) break;
+    sent += piece.size();
+  }
+  return sent;
+}
+
+}  // namespace
+
+TEST_CASE("an endless chunk extension or trailer is cut off, not buffered", "[e2e][hostile][http]") {
+  ServerProcess server(server_environment(PgCluster::shared().fresh_database("chunkext")));
+  HttpClient client(server.port());
+  const auto account = signup(client, "chunkext");
+  const std::string head = "POST /api/tasks HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + account.token +
+                           "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+  constexpr std::size_t kFlood = 48U * 1024U * 1024U;
+  const long before = resident_kib(server.pid());
+  for (const auto& [name, prefix] : std::vector<std::pair<const char*, std::string>>{
+           {"chunk extension", head + "1;ext="},
+           {"trailer", head + "2\r\n{}\r\n0\r\nX-Trailer: "}}) {
+    INFO(name);
+    Socket socket(server.port());
+    const std::size_t taken = flood(socket, prefix, 'e', kFlood);
+    const long after = resident_kib(server.pid());
+    INFO("server took " << taken / 1024 << " KiB; resident " << before << " -> " << after << " KiB");
+    // The server may well read all of it (after its 400 it reads and
+    // discards for a while, see linger_timeout), but must not keep it.
+    CHECK(after - before < 16L * 1024L);
+    const auto received = socket.read_until_closed(std::chrono::seconds{12});
+    REQUIRE(received.has_value());
+    INFO(printable(*received, 400));
+    CHECK((received->empty() || received->rfind("HTTP/1.1 4", 0) == 0));
+  }
+  E2E_CHECK_STATUS(HttpClient(server.port()).request("GET", "/healthz"), 200);
 }

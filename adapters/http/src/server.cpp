@@ -44,6 +44,12 @@ using tcp = net::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadChunk = 4096;
+// Beast reads at most 64 KiB at a time and moves body bytes out of the read
+// buffer as they arrive, so beyond the header limit the buffer only ever
+// needs one read's worth. Without a cap, a chunk-extension or trailer line
+// that never ends would be buffered until the read deadline (tens of MB per
+// connection on loopback); with it the read fails with buffer_overflow.
+constexpr std::size_t kReadAhead = 64 * 1024;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // Written straight to a socket accepted over MAX_CONNECTIONS: no session,
@@ -176,7 +182,10 @@ class Engine {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Engine& server)
-      : stream_(std::move(socket)), server_(server), peer_(peer_of(stream_.socket())) {}
+      : stream_(std::move(socket)),
+        buffer_(server.options().header_limit + kReadAhead),
+        server_(server),
+        peer_(peer_of(stream_.socket())) {}
 
   ~Session() { server_.forget(this); }
 
