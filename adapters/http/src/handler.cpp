@@ -91,7 +91,7 @@ bool is_preflight(const Request& request) {
 // "10.0.0.1" (or two spellings of one IPv6 address) compare equal. Anything
 // that is not an address is kept as given, trimmed.
 std::string normalize_address(std::string_view address) {
-  const std::string text(core::trim(address));
+  std::string text(core::trim(address));  // not const: the returns below move it
   in_addr v4{};
   if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return text;
   in6_addr v6{};
