@@ -354,13 +354,15 @@ TEST_CASE("pathological JSON: deep nesting, huge and odd numbers, duplicate keys
   cases.push_back({"duplicate password, last too short", "POST", "/auth/signup",
                    "{\"email\":\"" + unique_email("dup") + R"(","password":"long enough 1","password":"short"})"});
 
-  for (const auto& c : cases) {
-    INFO(c.name << ": " << c.method << " " << c.path << "\n" << printable(c.body));
-    const auto response = client.request(c.method, c.path, c.body, headers);
-    INFO(describe(response));
-    CHECK(is_validation_error(response));
+  SECTION("each is 422 in the list form") {
+    for (const auto& c : cases) {
+      INFO(c.name << ": " << c.method << " " << c.path << "\n" << printable(c.body));
+      const auto response = client.request(c.method, c.path, c.body, headers);
+      INFO(describe(response));
+      CHECK(is_validation_error(response));
+    }
+    require_still_serving("pathological JSON");
   }
-  require_still_serving("pathological JSON");
 
   SECTION("duplicate keys that end valid are read with the last value") {
     const auto created = client.request("POST", "/api/tasks", R"({"title":123,"title":"last wins"})", headers);
@@ -829,7 +831,7 @@ TEST_CASE("an endless chunk extension or trailer is cut off, not buffered", "[e2
     INFO("server took " << taken / 1024 << " KiB; resident " << before << " -> " << after << " KiB");
     // The server may well read all of it (after its 400 it reads and
     // discards for a while, see linger_timeout), but must not keep it.
-    CHECK(after - before < 16L * 1024L);
+    CHECK(after - before < 24L * 1024L);
     const auto received = socket.read_until_closed(std::chrono::seconds{12});
     REQUIRE(received.has_value());
     INFO(printable(*received, 400));
