@@ -102,6 +102,9 @@ class Connection {
 
  private:
   explicit Connection(PGconn* conn) noexcept : conn_(conn) {}
+  // One simple-protocol command that gives up at `deadline` (the connection
+  // is then marked broken): true when it succeeded.
+  bool simple_command(const char* sql, Deadline deadline);
   core::Result<ResultPtr> check(PGresult* raw);
 
   PGconn* conn_;
