@@ -140,7 +140,7 @@ core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   if (!cost) return cost.error();
   config.bcrypt_cost = static_cast<int>(*cost);
 
-  const auto pool = integer(env, "DB_POOL_SIZE", static_cast<long long>(2 * cores), 1, 1000);
+  const auto pool = integer(env, "DB_POOL_SIZE", 2 * static_cast<long long>(cores), 1, 1000);
   if (!pool) return pool.error();
   config.db_pool_size = static_cast<std::size_t>(*pool);
 
