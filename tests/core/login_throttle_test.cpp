@@ -235,3 +235,22 @@ TEST_CASE("throttle bounds its memory by dropping the oldest windows first", "[t
   CHECK_FALSE(f.allowed("e2@example.com", kAddr));
   CHECK_FALSE(f.allowed("e3@example.com", kAddr));
 }
+
+TEST_CASE("throttle windows slide: failures just before and after a 15-minute boundary add up",
+          "[throttle][login]") {
+  ThrottleLimits limits;
+  limits.login_max_failures = 3;
+  ThrottleFixture f(limits);
+  f.fail(kEmail, kAddr, 1);                   // t = 0
+  f.clock.advance(minutes(14) + seconds(59));  // t = 14:59
+  f.fail(kEmail, kAddr, 2);                   // three inside the window
+  CHECK_FALSE(f.allowed(kEmail, kAddr));
+  f.clock.advance(seconds(2));                // t = 15:01: the t = 0 failure has left
+  CHECK(f.allowed(kEmail, kAddr));
+  f.fail(kEmail, kAddr, 1);                   // 14:59, 14:59, 15:01: three again
+  const auto blocked = f.throttle.check_login(kEmail, kAddr);
+  REQUIRE_FALSE(blocked.has_value());
+  CHECK(blocked.error().code == ErrorCode::ResourceExhausted);
+  // Until the older 14:59 failures leave the window, at 29:59.
+  CHECK(blocked.error().retry_after_s == 14 * 60 + 58);
+}

@@ -19,32 +19,34 @@ long long InProcessLoginThrottle::blocked_for(Table& table, const std::string& k
   if (limit <= 0) return 0;
   const auto it = table.find(key);
   if (it == table.end()) return 0;
-  const core::Timestamp ends = it->second.start + window;
-  if (ends <= now) {
+  Events& events = it->second;
+  while (!events.empty() && events.front() + window <= now) events.pop_front();
+  if (events.empty()) {
     table.erase(it);
     return 0;
   }
-  if (it->second.count < limit) return 0;
+  if (events.size() < static_cast<std::size_t>(limit)) return 0;
+  // Allowed again once the oldest of the `limit` newest events leaves the window.
+  const core::Timestamp ends = events.front() + window;
   const auto left = std::chrono::duration_cast<std::chrono::microseconds>(ends - now).count();
   return std::max<long long>(1, (left + 999'999) / 1'000'000);
 }
 
-void InProcessLoginThrottle::add(Table& table, const std::string& key, std::chrono::seconds window,
+void InProcessLoginThrottle::add(Table& table, const std::string& key, int limit, std::chrono::seconds window,
                                  core::Timestamp now) {
-  auto& w = table[key];
-  if (w.count == 0 || w.start + window <= now) {
-    w.start = now;
-    w.count = 0;
-  }
-  ++w.count;
+  Events& events = table[key];
+  while (!events.empty() && events.front() + window <= now) events.pop_front();
+  events.push_back(now);
+  while (events.size() > static_cast<std::size_t>(limit)) events.pop_front();
   if (table.size() > limits_.max_tracked_keys) prune(table, window, now);
 }
 
 void InProcessLoginThrottle::prune(Table& table, std::chrono::seconds window, core::Timestamp now) {
-  std::erase_if(table, [&](const auto& entry) { return entry.second.start + window <= now; });
+  std::erase_if(table, [&](const auto& entry) { return entry.second.empty() || entry.second.back() + window <= now; });
   while (table.size() > limits_.max_tracked_keys) {
-    const auto oldest = std::min_element(table.begin(), table.end(),
-                                         [](const auto& a, const auto& b) { return a.second.start < b.second.start; });
+    const auto oldest = std::min_element(table.begin(), table.end(), [](const auto& a, const auto& b) {
+      return a.second.back() < b.second.back();
+    });
     table.erase(oldest);
   }
 }
@@ -64,8 +66,12 @@ Result<void> InProcessLoginThrottle::check_login(std::string_view email, std::st
 void InProcessLoginThrottle::record_login_failure(std::string_view email, std::string_view address) {
   const auto now = clock_.now();
   const std::lock_guard lock(mutex_);
-  if (limits_.login_max_failures > 0) add(email_failures_, std::string(email), limits_.failure_window, now);
-  if (limits_.address_max_failures > 0) add(address_failures_, std::string(address), limits_.failure_window, now);
+  if (limits_.login_max_failures > 0) {
+    add(email_failures_, std::string(email), limits_.login_max_failures, limits_.failure_window, now);
+  }
+  if (limits_.address_max_failures > 0) {
+    add(address_failures_, std::string(address), limits_.address_max_failures, limits_.failure_window, now);
+  }
 }
 
 void InProcessLoginThrottle::record_login_success(std::string_view email, std::string_view /*address*/) {
@@ -80,7 +86,7 @@ Result<void> InProcessLoginThrottle::check_signup(std::string_view address) {
   const std::string key(address);
   const long long wait = blocked_for(signups_, key, limits_.signup_per_address, limits_.signup_window, now);
   if (wait > 0) return Error::resource_exhausted(kTooMany, wait);
-  add(signups_, key, limits_.signup_window, now);
+  add(signups_, key, limits_.signup_per_address, limits_.signup_window, now);
   return {};
 }
 

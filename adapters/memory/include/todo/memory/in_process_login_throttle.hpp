@@ -1,10 +1,11 @@
 #pragma once
-// LoginThrottle kept in process memory (per instance): fixed 15-minute
-// windows of failed logins per email and per address, and one-hour windows of
-// signups per address. A limit of 0 disables that check.
+// LoginThrottle kept in process memory (per instance): sliding 15-minute
+// windows of failed logins per email and per address, and a sliding one-hour
+// window of signups per address. A limit of 0 disables that check.
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -33,16 +34,16 @@ class InProcessLoginThrottle final : public core::LoginThrottle {
   core::Result<void> check_signup(std::string_view address) override;
 
  private:
-  struct Window {
-    core::Timestamp start{};
-    int count = 0;
-  };
-  using Table = std::unordered_map<std::string, Window>;
+  // The newest events of one key, oldest first; at most `limit` are kept,
+  // which is all a sliding-window decision needs.
+  using Events = std::deque<core::Timestamp>;
+  using Table = std::unordered_map<std::string, Events>;
 
-  // Seconds until `w` expires when it is at or over `limit`; 0 when allowed.
+  // Seconds until fewer than `limit` events of `key` fall inside the window;
+  // 0 when allowed now.
   long long blocked_for(Table& table, const std::string& key, int limit,
                         std::chrono::seconds window, core::Timestamp now);
-  void add(Table& table, const std::string& key, std::chrono::seconds window, core::Timestamp now);
+  void add(Table& table, const std::string& key, int limit, std::chrono::seconds window, core::Timestamp now);
   void prune(Table& table, std::chrono::seconds window, core::Timestamp now);
 
   const core::Clock& clock_;
