@@ -413,6 +413,7 @@ TEST_CASE("logout-all answers 204 and revokes every earlier token; a new login w
   const auto response = client.request("POST", "/auth/logout-all", {}, bearer(account.token));
   E2E_REQUIRE_STATUS(response, 204);
   CHECK(response.body.empty());
+  CHECK_FALSE(response.header("Content-Length").has_value());  // RFC 9110 §8.6
 
   require_unauthorized(me(client, account.token));
   require_unauthorized(me(client, other_token));

@@ -383,6 +383,9 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.body() = std::move(answer.body);
     response_.keep_alive(keep_alive_ && !server_.stopping());
     response_.prepare_payload();
+    // RFC 9110 §8.6: no Content-Length on 1xx/204, and a 304 must not
+    // announce the length of a body it does not carry.
+    if (must_not_have_body(answer.status)) response_.erase(bhttp::field::content_length);
     // A HEAD answer carries the Content-Length a GET would, and no body.
     if (method_ == "HEAD") response_.body().clear();
 
