@@ -640,17 +640,6 @@ TEST_CASE("a header flood and a 1 MB request line are refused with a detail", "[
 
 namespace {
 
-Environment with_setting(Environment env, const std::string& name, const std::string& value) {
-  for (auto& entry : env) {
-    if (entry.first == name) {
-      entry.second = value;
-      return env;
-    }
-  }
-  env.emplace_back(name, value);
-  return env;
-}
-
 bool has_no_store(const HttpResponse& response) {
   const std::string value = response.header("Cache-Control").value_or("");
   return value.find("no-store") != std::string::npos;
@@ -679,8 +668,8 @@ TEST_CASE("every /auth/* and /api/auth/* answer, errors and server-made ones inc
           "every answer has nosniff and no Server header",
           "[e2e][hostile][headers]") {
   Environment env = server_environment(PgCluster::shared().fresh_database("hdrs"));
-  env = with_setting(env, "LOGIN_MAX_FAILURES", "1");
-  env = with_setting(env, "SIGNUP_PER_ADDRESS", "3");
+  env = with_variable(env, "LOGIN_MAX_FAILURES", "1");
+  env = with_variable(env, "SIGNUP_PER_ADDRESS", "3");
   ServerProcess server(env);
   const std::uint16_t port = server.port();
   HttpClient client(port);
@@ -768,7 +757,7 @@ TEST_CASE("every /auth/* and /api/auth/* answer, errors and server-made ones inc
 TEST_CASE("the over-capacity 503 also has nosniff, no-store and no Server header",
           "[e2e][hostile][headers]") {
   Environment env = server_environment(PgCluster::shared().fresh_database("hdrcap"));
-  env = with_setting(env, "MAX_CONNECTIONS", "1");
+  env = with_variable(env, "MAX_CONNECTIONS", "1");
   ServerProcess server(env);
   HttpClient holder(server.port());
   E2E_REQUIRE_STATUS(holder.request("GET", "/healthz"), 200);

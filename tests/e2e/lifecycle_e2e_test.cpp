@@ -17,17 +17,6 @@ using namespace todo::test::e2e;
 
 namespace {
 
-Environment with(Environment env, const std::string& name, const std::string& value) {
-  for (auto& entry : env) {
-    if (entry.first == name) {
-      entry.second = value;
-      return env;
-    }
-  }
-  env.emplace_back(name, value);
-  return env;
-}
-
 Environment without(Environment env, const std::string& name) {
   env.erase(std::remove_if(env.begin(), env.end(), [&](const auto& e) { return e.first == name; }),
             env.end());
@@ -91,12 +80,12 @@ TEST_CASE("invalid configuration exits with code 2 and one line on stderr", "[e2
   const Environment good = server_environment(PgCluster::shared().fresh_database("cfg"));
   const std::string short_secret(31, 's');
   const std::vector<std::pair<const char*, Environment>> cases = {
-      {"JWT_SECRET of 31 bytes", with(good, "JWT_SECRET", short_secret)},
+      {"JWT_SECRET of 31 bytes", with_variable(good, "JWT_SECRET", short_secret)},
       {"JWT_SECRET missing", without(good, "JWT_SECRET")},
-      {"JWT_SECRET empty", with(good, "JWT_SECRET", "")},
-      {"PORT not a number", with(good, "PORT", "eighty")},
-      {"PORT out of range", with(good, "PORT", "70000")},
-      {"DATABASE_URL not a connection string", with(good, "DATABASE_URL", "this is not a conninfo")},
+      {"JWT_SECRET empty", with_variable(good, "JWT_SECRET", "")},
+      {"PORT not a number", with_variable(good, "PORT", "eighty")},
+      {"PORT out of range", with_variable(good, "PORT", "70000")},
+      {"DATABASE_URL not a connection string", with_variable(good, "DATABASE_URL", "this is not a conninfo")},
   };
   for (const auto& [name, env] : cases) {
     INFO(name);
@@ -147,7 +136,7 @@ TEST_CASE("SIGTERM lets an in-flight request finish before the server exits with
           "[e2e][lifecycle]") {
   // Cost 13 keeps the sign-up busy hashing for a good fraction of a second.
   Environment env = server_environment(PgCluster::shared().fresh_database("drain"));
-  env = with(env, "BCRYPT_COST", "13");
+  env = with_variable(env, "BCRYPT_COST", "13");
   ServerProcess server(env);
   RawConnection raw(server.port());
   const std::string body =
@@ -165,7 +154,7 @@ TEST_CASE("SIGTERM lets an in-flight request finish before the server exits with
 TEST_CASE("after LOGIN_MAX_FAILURES failures for one email further logins get 429 with Retry-After",
           "[e2e][throttle]") {
   Environment env = server_environment(PgCluster::shared().fresh_database("throttle"));
-  env = with(env, "LOGIN_MAX_FAILURES", "3");
+  env = with_variable(env, "LOGIN_MAX_FAILURES", "3");
   ServerProcess server(env);
   HttpClient client(server.port());
   const auto victim = signup(client, "victim");
@@ -215,8 +204,8 @@ TEST_CASE("after ADDRESS_MAX_FAILURES failures from one address logins from it g
           "X-Forwarded-For is ignored without TRUSTED_PROXIES",
           "[e2e][throttle]") {
   Environment env = server_environment(PgCluster::shared().fresh_database("addr"));
-  env = with(env, "ADDRESS_MAX_FAILURES", "4");
-  env = with(env, "LOGIN_MAX_FAILURES", "100");
+  env = with_variable(env, "ADDRESS_MAX_FAILURES", "4");
+  env = with_variable(env, "LOGIN_MAX_FAILURES", "100");
   ServerProcess server(env);
   HttpClient client(server.port());
   const auto account = signup(client, "addr");
@@ -232,9 +221,9 @@ TEST_CASE("after ADDRESS_MAX_FAILURES failures from one address logins from it g
 
 TEST_CASE("with TRUSTED_PROXIES the client address comes from X-Forwarded-For", "[e2e][throttle]") {
   Environment env = server_environment(PgCluster::shared().fresh_database("proxy"));
-  env = with(env, "ADDRESS_MAX_FAILURES", "2");
-  env = with(env, "LOGIN_MAX_FAILURES", "100");
-  env = with(env, "TRUSTED_PROXIES", "127.0.0.1");
+  env = with_variable(env, "ADDRESS_MAX_FAILURES", "2");
+  env = with_variable(env, "LOGIN_MAX_FAILURES", "100");
+  env = with_variable(env, "TRUSTED_PROXIES", "127.0.0.1");
   ServerProcess server(env);
   HttpClient client(server.port());
   const HeaderList first = {{"X-Forwarded-For", "203.0.113.1"}};
@@ -252,7 +241,7 @@ TEST_CASE("an unknown email takes as long to refuse as a wrong password: medians
   // Cost 10 makes one bcrypt verification tens of milliseconds, far above the
   // noise of a loopback request and a database lookup.
   Environment env = server_environment(PgCluster::shared().fresh_database("timing"));
-  env = with(env, "BCRYPT_COST", "10");
+  env = with_variable(env, "BCRYPT_COST", "10");
   ServerProcess server(env);
   HttpClient client(server.port());
   const auto account = signup(client, "timing");
@@ -292,7 +281,7 @@ TEST_CASE("an unknown email takes as long to refuse as a wrong password: medians
 TEST_CASE("MAX_CONNECTIONS caps open connections; a closed one frees its slot",
           "[e2e][limits]") {
   Environment env = server_environment(PgCluster::shared().fresh_database("maxconn"));
-  env = with(env, "MAX_CONNECTIONS", "3");
+  env = with_variable(env, "MAX_CONNECTIONS", "3");
   ServerProcess server(env);
   std::vector<std::unique_ptr<HttpClient>> holders;
   for (int i = 0; i < 3; ++i) {
@@ -361,7 +350,7 @@ TEST_CASE("concurrent clients are all served and every task is stored once",
 
 TEST_CASE("SIGNUP_PER_ADDRESS limits sign-ups from one address with 429", "[e2e][throttle]") {
   Environment env = server_environment(PgCluster::shared().fresh_database("signup"));
-  env = with(env, "SIGNUP_PER_ADDRESS", "2");
+  env = with_variable(env, "SIGNUP_PER_ADDRESS", "2");
   ServerProcess server(env);
   HttpClient client(server.port());
   signup(client, "first");
@@ -376,7 +365,7 @@ TEST_CASE("SIGNUP_PER_ADDRESS limits sign-ups from one address with 429", "[e2e]
 
 TEST_CASE("CORS_ORIGINS replaces the default allowed origin", "[e2e][cors]") {
   Environment env = server_environment(PgCluster::shared().fresh_database("cors"));
-  env = with(env, "CORS_ORIGINS", "https://app.example.com,http://127.0.0.1:5173");
+  env = with_variable(env, "CORS_ORIGINS", "https://app.example.com,http://127.0.0.1:5173");
   ServerProcess server(env);
   HttpClient client(server.port());
   for (const char* origin : {"https://app.example.com", "http://127.0.0.1:5173"}) {

@@ -69,17 +69,6 @@ Environment fault_environment(const std::string& database_url) {
   return with_variable(std::move(env), "LOG_LEVEL", "warn");
 }
 
-Environment with_variable(Environment env, const std::string& name, const std::string& value) {
-  for (auto& entry : env) {
-    if (entry.first == name) {
-      entry.second = value;
-      return env;
-    }
-  }
-  env.emplace_back(name, value);
-  return env;
-}
-
 std::string describe(const Call& call) {
   std::string text = call.kind == Call::Kind::Create ? "POST /api/tasks" :
                      call.kind == Call::Kind::List   ? "GET /api/tasks" : "request";

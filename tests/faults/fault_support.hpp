@@ -31,9 +31,6 @@ bool slow_mode();
 // The e2e environment (cheap bcrypt, no sign-up limit) for a database,
 // access log off.
 Environment fault_environment(const std::string& database_url);
-// `env` with `name` set to `value` (replaced, not appended: getenv would
-// return the first of two entries).
-Environment with_variable(Environment env, const std::string& name, const std::string& value);
 
 // What a client sent to POST /api/tasks.
 struct SentTask {

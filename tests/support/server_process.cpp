@@ -288,4 +288,15 @@ ExitResult ServerProcess::run_to_exit(const Environment& env, std::chrono::milli
   return result;
 }
 
+Environment with_variable(Environment env, const std::string& name, const std::string& value) {
+  for (auto& entry : env) {
+    if (entry.first == name) {
+      entry.second = value;
+      return env;
+    }
+  }
+  env.emplace_back(name, value);
+  return env;
+}
+
 }  // namespace todo::test

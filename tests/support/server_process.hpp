@@ -16,6 +16,10 @@ namespace todo::test {
 
 using Environment = std::vector<std::pair<std::string, std::string>>;
 
+// `env` with `name` set to `value`: replaced in place, not appended, since
+// getenv would return the first of two entries.
+Environment with_variable(Environment env, const std::string& name, const std::string& value);
+
 // Path of the todo-server binary this test executable was built with.
 std::string todo_server_path();
 
