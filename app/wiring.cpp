@@ -31,9 +31,8 @@ namespace {
 // long before the server gives up.
 constexpr std::chrono::seconds kConnectPatience{10};
 constexpr std::chrono::milliseconds kConnectRetryEvery{500};
-// Bounded queues in front of the worker pools: beyond them a request gets
+// Bounded queue in front of the bcrypt workers: beyond it a login gets
 // 503 + Retry-After instead of waiting longer than a client would.
-constexpr std::size_t kDatabaseQueuePerThread = 256;
 constexpr std::size_t kCryptoQueuePerThread = 16;
 
 core::Result<std::vector<int>> migrate_with_retry(pg::Pool& pool, Logger& log) {
@@ -168,10 +167,6 @@ int serve(const Config& config, Logger& log) {
   server_options.port = config.port;
   server_options.io_threads = config.threads;
   server_options.max_connections = config.max_connections;
-  // One worker per pooled connection: a worker never waits for a connection
-  // another worker of its own pool holds.
-  server_options.database_threads = config.db_pool_size;
-  server_options.database_queue = kDatabaseQueuePerThread * config.db_pool_size;
   // bcrypt is pure CPU: half the cores at most, so I/O and task reads keep
   // the rest during a login storm.
   server_options.crypto_threads = std::max<std::size_t>(1, cores / 2);
@@ -198,7 +193,7 @@ int serve(const Config& config, Logger& log) {
   // PORT=0), so it goes to stdout and is flushed at once.
   std::cout << "listening on http://" << url_host(config.bind) << ':' << server->port() << std::endl;
   log.write(LogLevel::Debug, std::to_string(config.threads) + " I/O threads, " +
-                                 std::to_string(config.db_pool_size) + " database workers, " +
+                                 std::to_string(config.db_pool_size) + " database connections, " +
                                  std::to_string(std::max<std::size_t>(1, cores / 2)) + " bcrypt workers");
 
   server->run();

@@ -149,7 +149,7 @@ class Service {
  private:
   todo::memory::ManualClock clock_;
   todo::memory::MemoryUserRepository users_;
-  todo::memory::MemoryTaskRepository task_repo_;
+  todo::memory::MemoryTaskRepository task_repo_{users_};
   todo::memory::InProcessLoginThrottle throttle_;
   todo::crypto::BcryptHasher hasher_;
   todo::crypto::JwtHs256 jwt_;

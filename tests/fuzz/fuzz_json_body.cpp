@@ -21,6 +21,7 @@
 #include "todo/core/task_service.hpp"
 #include "todo/memory/manual_clock.hpp"
 #include "todo/memory/memory_task_repository.hpp"
+#include "todo/memory/memory_user_repository.hpp"
 
 namespace {
 
@@ -62,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // A fresh repository per input keeps runs independent and memory flat.
   todo::memory::ManualClock clock;
-  todo::memory::MemoryTaskRepository repository;
+  todo::memory::MemoryUserRepository users;
+  todo::memory::MemoryTaskRepository repository(users);
   todo::core::TaskService tasks(repository, clock);
 
   const auto create = todo::http::decode_create_task(object.value());

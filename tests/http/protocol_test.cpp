@@ -155,6 +155,10 @@ class FailingTasks final : public todo::core::TaskRepository {
   todo::core::Result<todo::core::TaskPage> list(todo::core::UserId, const todo::core::TaskQuery&) override {
     return error_;
   }
+  todo::core::Result<todo::core::TaskPage> list_for_token(todo::core::UserId, std::int64_t,
+                                                          const todo::core::TaskQuery&) override {
+    return error_;
+  }
   todo::core::Result<todo::core::Task> update(todo::core::UserId, todo::core::TaskId, const todo::core::TaskPatch&,
                                               todo::core::Timestamp) override {
     return error_;

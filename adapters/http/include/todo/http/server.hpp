@@ -29,11 +29,12 @@ struct AccessRecord {
 struct ServerOptions {
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
+  // They read, handle and write requests, and run a request's database
+  // work themselves (blocking on PostgreSQL), so this bounds the number of
+  // concurrent database calls. Password hashing goes to the crypto pool.
   std::size_t io_threads = 1;
   std::size_t max_connections = 4096;
 
-  std::size_t database_threads = 4;
-  std::size_t database_queue = 1024;
   std::size_t crypto_threads = 1;
   std::size_t crypto_queue = 64;
 
