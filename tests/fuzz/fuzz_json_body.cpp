@@ -38,7 +38,7 @@ void check_task(const todo::core::Task& task) {
   if (task.user_id != kOwner || task.id <= 0) std::abort();
   if (task.title.empty() || task.title.size() > 255 * 4) std::abort();
   if (task.description && task.description->size() > 1000 * 4) std::abort();
-  const std::string text = boost::json::serialize(todo::http::task_json(task));
+  const std::string text = todo::http::task_json(task);
   std::error_code ec;
   const boost::json::value back = boost::json::parse(text, ec);
   if (ec || !back.is_object()) std::abort();

@@ -208,7 +208,7 @@ Response session_response(int status, const core::AuthSession& session) {
 }
 
 Response task_response(int status, const core::Task& task) {
-  return json_response(status, json::serialize(task_json(task)));
+  return json_response(status, task_json(task));
 }
 
 Response no_content() {
@@ -302,10 +302,7 @@ Response list_tasks(const Exchange& x) {
     return query ? error_response(page.error()) : error_response(query.error(), "query");
   }
   if (!page) return error_response(page.error());
-  json::array items;
-  items.reserve(page->items.size());
-  for (const core::Task& task : page->items) items.emplace_back(task_json(task));
-  Response response = json_response(200, json::serialize(items));
+  Response response = json_response(200, tasks_json(page->items));
   response.set_header("X-Total-Count", std::to_string(page->total));
   return response;
 }
