@@ -165,6 +165,8 @@ struct Exchange {
   // Who the request turned out to be from, for the access log: set when a
   // token was accepted or a login/sign-up succeeded.
   core::UserId& user_id;
+  // The route label, known before the route runs (so a 500 still has it).
+  std::string_view& route;
 };
 
 // A decoded body, or the response that refuses it.
@@ -466,25 +468,19 @@ Response answer_route(const Exchange& x, const RouteMatch& match) {
 
 Response dispatch(const Exchange& x) {
   if (is_preflight(x.request)) {
-    Response response = preflight(x);
-    response.route = kRoutePreflight;
-    return response;
+    x.route = kRoutePreflight;
+    return preflight(x);
   }
   const RouteMatch match = match_route(x.request.method, x.target.path);
-  if (match.kind == RouteMatch::Kind::NotFound) {
-    Response response = detail_response(404, "Not Found");
-    response.route = kRouteUnmatched;
-    return response;
-  }
-  if (match.kind == RouteMatch::Kind::MethodNotAllowed) {
+  if (match.kind != RouteMatch::Kind::Found) {
+    x.route = kRouteUnmatched;
+    if (match.kind == RouteMatch::Kind::NotFound) return detail_response(404, "Not Found");
     Response response = detail_response(405, "Method Not Allowed");
     response.set_header("Allow", match.allow);
-    response.route = kRouteUnmatched;
     return response;
   }
-  Response response = answer_route(x, match);
-  response.route = match.route->path;
-  return response;
+  x.route = match.route->path;
+  return answer_route(x, match);
 }
 
 bool is_auth_path(std::string_view path) {
@@ -551,15 +547,17 @@ Response Handler::handle(const Request& request) const {
   Response response;
   std::string path = "/";
   core::UserId user_id = 0;
+  std::string_view route;
   try {
     const Target target = split_target(request.target);
     path = target.path;
-    response = dispatch(Exchange{auth_, tasks_, options_, request, target, user_id});
+    response = dispatch(Exchange{auth_, tasks_, options_, request, target, user_id, route});
   } catch (const std::exception& e) {
     response = internal_error(e.what());
   } catch (...) {
     response = internal_error("non-standard exception");
   }
+  response.route = route;
   response.log_user_id = user_id;
   try {
     decorate(request, path, options_, response);
