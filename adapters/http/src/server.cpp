@@ -323,8 +323,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (parser_ && !parser_->get().method_string().empty()) {
       note_request_line(parser_->get().method_string(), parser_->get().target());
     }
-    // Beast parses the fields only once the whole header block is in, so a
-    // 413 has them and a 431 has none (a new id then).
+    // The fields Beast parsed before the error are kept: a 413 has them all,
+    // a 431 those before the oversized one, a garbled request line none
+    // (a new id then).
     note_request_id(parser_ ? parser_->get()["X-Request-Id"] : beast::string_view());
     keep_alive_ = false;
     write(error_response(status, detail));
