@@ -88,4 +88,8 @@ TEST_CASE("generated request ids are 32 lowercase hex digits and do not repeat",
     seen.insert(id);
   }
   CHECK(seen.size() == 10'000);
+  std::string reused = "client-id-that-was-longer-than-thirty-two-characters";
+  todo::http::assign_new_request_id(reused);
+  CHECK(reused.size() == 32);
+  CHECK(reused.find_first_not_of("0123456789abcdef") == std::string::npos);
 }

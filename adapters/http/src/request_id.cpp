@@ -15,6 +15,12 @@ bool is_valid_request_id(std::string_view id) noexcept {
 }
 
 std::string new_request_id() {
+  std::string id;
+  assign_new_request_id(id);
+  return id;
+}
+
+void assign_new_request_id(std::string& out) {
   // mt19937_64 per thread: no lock, and seeding costs one random_device
   // read per thread, not per request.
   thread_local std::mt19937_64 generator = [] {
@@ -23,15 +29,14 @@ std::string new_request_id() {
     return std::mt19937_64(seed);
   }();
   constexpr char kHex[] = "0123456789abcdef";
-  std::string id(32, '0');
+  out.resize(32);
   for (std::size_t half = 0; half < 2; ++half) {
     std::uint64_t bits = generator();
     for (std::size_t i = 0; i < 16; ++i) {
-      id[half * 16 + i] = kHex[bits & 0xFU];
+      out[half * 16 + i] = kHex[bits & 0xFU];
       bits >>= 4;
     }
   }
-  return id;
 }
 
 }  // namespace todo::http

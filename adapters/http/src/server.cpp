@@ -341,7 +341,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // start of the request for the in-flight gauge (on_write ends it).
   void note_request_id(beast::string_view given) {
     const std::string_view id(given.data(), given.size());
-    request_id_ = is_valid_request_id(id) ? std::string(id) : new_request_id();
+    if (is_valid_request_id(id)) {
+      request_id_.assign(id);
+    } else {
+      assign_new_request_id(request_id_);
+    }
     if (Metrics* metrics = server_.metrics()) metrics->request_started();
   }
 

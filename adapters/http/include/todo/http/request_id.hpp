@@ -19,5 +19,8 @@ bool is_valid_request_id(std::string_view id) noexcept;
 // 32 lowercase hex digits (128 bits) from a per-thread generator seeded
 // from std::random_device. Unique enough to correlate; not a secret.
 std::string new_request_id();
+// The same, written over `out` (which keeps its capacity: no allocation on
+// a connection's second and later requests).
+void assign_new_request_id(std::string& out);
 
 }  // namespace todo::http
