@@ -199,15 +199,15 @@ std::uint64_t Metrics::requests(std::string_view route, std::string_view method,
   return 0;
 }
 
-void Metrics::add_gauge(std::string name, std::string help, Labels labels, Reader read) {
-  add(Type::Gauge, std::move(name), std::move(help), std::move(labels), std::move(read));
+void Metrics::add_gauge(std::string name, std::string help, const Labels& labels, Reader read) {
+  add(Type::Gauge, std::move(name), std::move(help), labels, std::move(read));
 }
 
-void Metrics::add_counter(std::string name, std::string help, Labels labels, Reader read) {
-  add(Type::Counter, std::move(name), std::move(help), std::move(labels), std::move(read));
+void Metrics::add_counter(std::string name, std::string help, const Labels& labels, Reader read) {
+  add(Type::Counter, std::move(name), std::move(help), labels, std::move(read));
 }
 
-void Metrics::add(Type type, std::string name, std::string help, Labels labels, Reader read) {
+void Metrics::add(Type type, std::string name, std::string help, const Labels& labels, Reader read) {
   if (!is_metric_name(name)) throw std::invalid_argument("invalid metric name: " + name);
   if (std::find(kBuiltIn.begin(), kBuiltIn.end(), name) != kBuiltIn.end()) {
     throw std::invalid_argument("reserved metric name: " + name);

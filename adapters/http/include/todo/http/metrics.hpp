@@ -68,8 +68,8 @@ class Metrics {
   // name add samples (with different labels) to one family. Throws
   // std::invalid_argument for a malformed or reserved name, a malformed
   // label name, or a name registered before with the other type.
-  void add_gauge(std::string name, std::string help, Labels labels, Reader read);
-  void add_counter(std::string name, std::string help, Labels labels, Reader read);
+  void add_gauge(std::string name, std::string help, const Labels& labels, Reader read);
+  void add_counter(std::string name, std::string help, const Labels& labels, Reader read);
 
   // The exposition text (kMetricsContentType). Thread-safe with the
   // request path; reads every atomic once.
@@ -104,7 +104,7 @@ class Metrics {
 
   std::size_t route_index(std::string_view route) const noexcept;
   static std::uint32_t cell_key(std::size_t route, std::size_t method, int status) noexcept;
-  void add(Type type, std::string name, std::string help, Labels labels, Reader read);
+  void add(Type type, std::string name, std::string help, const Labels& labels, Reader read);
 
   BuildInfo build_;
   double start_time_seconds_;
