@@ -140,13 +140,16 @@ core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   if (!cost) return cost.error();
   config.bcrypt_cost = static_cast<int>(*cost);
 
-  const auto pool = integer(env, "DB_POOL_SIZE", 2 * static_cast<long long>(cores), 1, 1000);
-  if (!pool) return pool.error();
-  config.db_pool_size = static_cast<std::size_t>(*pool);
-
-  const auto threads = integer(env, "THREADS", static_cast<long long>(cores), 1, 1024);
+  // Requests run their database calls on the I/O thread that read them, so
+  // two threads per core keep both the CPUs and PostgreSQL busy while some
+  // threads wait on a query; one connection per thread by default.
+  const auto threads = integer(env, "THREADS", 2 * static_cast<long long>(cores), 1, 1024);
   if (!threads) return threads.error();
   config.threads = static_cast<std::size_t>(*threads);
+
+  const auto pool = integer(env, "DB_POOL_SIZE", *threads, 1, 1000);
+  if (!pool) return pool.error();
+  config.db_pool_size = static_cast<std::size_t>(*pool);
 
   const auto level = log_level(env);
   if (!level) return level.error();

@@ -35,9 +35,8 @@ namespace {
 // long before the server gives up.
 constexpr std::chrono::seconds kConnectPatience{10};
 constexpr std::chrono::milliseconds kConnectRetryEvery{500};
-// Bounded queues in front of the worker pools: beyond them a request gets
+// Bounded queue in front of the bcrypt workers: beyond it a login gets
 // 503 + Retry-After instead of waiting longer than a client would.
-constexpr std::size_t kDatabaseQueuePerThread = 256;
 constexpr std::size_t kCryptoQueuePerThread = 16;
 
 core::Result<std::vector<int>> migrate_with_retry(pg::Pool& pool, Logger& log) {
@@ -131,10 +130,12 @@ void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const memory
   metrics.add_gauge("todo_db_up", "1 when the last attempt to reach the database succeeded.", {},
                     [&pool] { return pool.reachable() ? 1.0 : 0.0; });
 
-  for (const auto& [lane, name] : {std::pair{http::Lane::Database, "database"}, std::pair{http::Lane::Crypto, "crypto"}}) {
-    const http::Lane l = lane;
-    const http::Metrics::Labels labels{{"lane", name}};
-    metrics.add_gauge("todo_worker_threads", "Worker threads per lane (crypto runs bcrypt).", labels,
+  // Database work runs on the I/O threads (see todo_http_requests_in_flight
+  // and the pool figures); bcrypt has the one worker pool.
+  {
+    const http::Lane l = http::Lane::Crypto;
+    const http::Metrics::Labels labels{{"lane", "crypto"}};
+    metrics.add_gauge("todo_worker_threads", "Worker threads per lane (crypto: bcrypt).", labels,
                       [&server, l, as_double] { return as_double(server.lane_stats(l).threads); });
     metrics.add_gauge("todo_worker_busy", "Worker threads running a request, per lane.", labels,
                       [&server, l, as_double] { return as_double(server.lane_stats(l).busy); });
@@ -218,10 +219,6 @@ int serve(const Config& config, Logger& log) {
   server_options.port = config.port;
   server_options.io_threads = config.threads;
   server_options.max_connections = config.max_connections;
-  // One worker per pooled connection: a worker never waits for a connection
-  // another worker of its own pool holds.
-  server_options.database_threads = config.db_pool_size;
-  server_options.database_queue = kDatabaseQueuePerThread * config.db_pool_size;
   // bcrypt is pure CPU: half the cores at most, so I/O and task reads keep
   // the rest during a login storm.
   server_options.crypto_threads = std::max<std::size_t>(1, cores / 2);
@@ -245,7 +242,7 @@ int serve(const Config& config, Logger& log) {
   // PORT=0), so it goes to stdout and is flushed at once.
   std::cout << "listening on http://" << url_host(config.bind) << ':' << server->port() << std::endl;
   log.write(LogLevel::Debug, std::to_string(config.threads) + " I/O threads, " +
-                                 std::to_string(config.db_pool_size) + " database workers, " +
+                                 std::to_string(config.db_pool_size) + " database connections, " +
                                  std::to_string(std::max<std::size_t>(1, cores / 2)) + " bcrypt workers");
 
   server->run();

@@ -6,7 +6,7 @@ namespace todo::core {
 namespace {
 
 constexpr const char* kBadLogin = "Incorrect email or password";
-constexpr const char* kBadToken = "Could not validate credentials";
+constexpr const char* kBadToken = kInvalidCredentials;
 // Verified against when the email is unknown, so both failures cost one
 // bcrypt verification at the configured cost.
 constexpr const char* kDummyPassword = "timing-equaliser-not-a-real-password";
@@ -111,6 +111,12 @@ Result<User> AuthService::authenticate(std::string_view token) {
   }
   if (user->token_version != claims->token_version) return Error::unauthenticated(kBadToken);
   return user;
+}
+
+Result<TokenClaims> AuthService::verify(std::string_view token) const {
+  auto claims = verifier_.verify(token);
+  if (!claims) return Error::unauthenticated(kBadToken);
+  return claims;
 }
 
 Result<void> AuthService::logout_all(UserId user) {

@@ -1,9 +1,20 @@
 #include "todo/core/task_service.hpp"
 
+#include "todo/core/auth_service.hpp"
 #include "todo/core/validation.hpp"
 
 namespace todo::core {
 namespace {
+
+Result<void> check_page(const TaskQuery& query) {
+  std::vector<FieldError> errors;
+  if (query.limit < 1 || query.limit > kListLimitMax) {
+    errors.push_back({"limit", "Input should be between 1 and 500", "value_error"});
+  }
+  if (query.offset < 0) errors.push_back({"offset", "Input should be greater than or equal to 0", "greater_than_equal"});
+  if (!errors.empty()) return Error::invalid(std::move(errors));
+  return {};
+}
 
 void append_fields(std::vector<FieldError>& out, const Error& e) {
   out.insert(out.end(), e.fields.begin(), e.fields.end());
@@ -95,14 +106,19 @@ Result<Task> TaskService::get(UserId owner, TaskId id) {
   return tasks_.get(owner, id);
 }
 
+
 Result<TaskPage> TaskService::list(UserId owner, const TaskQuery& query) {
-  std::vector<FieldError> errors;
-  if (query.limit < 1 || query.limit > kListLimitMax) {
-    errors.push_back({"limit", "Input should be between 1 and 500", "value_error"});
-  }
-  if (query.offset < 0) errors.push_back({"offset", "Input should be greater than or equal to 0", "greater_than_equal"});
-  if (!errors.empty()) return Error::invalid(std::move(errors));
+  if (auto page = check_page(query); !page) return std::move(page).error();
   return tasks_.list(owner, query);
+}
+
+Result<TaskPage> TaskService::list_for_token(const TokenClaims& claims, const TaskQuery& query) {
+  if (auto page = check_page(query); !page) return std::move(page).error();
+  auto listed = tasks_.list_for_token(claims.user_id, claims.token_version, query);
+  if (!listed && listed.error().code == ErrorCode::Unauthenticated) {
+    return Error::unauthenticated(kInvalidCredentials);
+  }
+  return listed;
 }
 
 Result<Task> TaskService::update(UserId owner, TaskId id, const UpdateTaskCommand& cmd) {

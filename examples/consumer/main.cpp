@@ -5,9 +5,11 @@
 #include "todo/core/system_clock.hpp"
 #include "todo/core/task_service.hpp"
 #include "todo/memory/memory_task_repository.hpp"
+#include "todo/memory/memory_user_repository.hpp"
 
 int main() {
-  todo::memory::MemoryTaskRepository tasks;
+  todo::memory::MemoryUserRepository users;
+  todo::memory::MemoryTaskRepository tasks(users);
   todo::core::SystemClock clock;
   todo::core::TaskService service(tasks, clock);
 

@@ -32,8 +32,8 @@ TEST_CASE("defaults follow SPEC §5 and scale with the core count") {
   CHECK(config->bind == "127.0.0.1");
   CHECK(config->cors_origins == std::vector<std::string>{"http://localhost:3000"});
   CHECK(config->bcrypt_cost == 12);
+  CHECK(config->threads == 8);
   CHECK(config->db_pool_size == 8);
-  CHECK(config->threads == 4);
   CHECK(config->log_level == LogLevel::Info);
   CHECK(config->max_connections == 4096);
   CHECK(config->login_max_failures == 10);
@@ -117,7 +117,16 @@ TEST_CASE("a blank optional number falls back to its default") {
   const auto config = parse_config(env, 3);
   REQUIRE(config);
   CHECK(config->port == 8080);
-  CHECK(config->threads == 3);
+  CHECK(config->threads == 6);
+}
+
+TEST_CASE("the pool defaults to one connection per thread") {
+  Environment env = minimal();
+  env["THREADS"] = "5";
+  const auto config = parse_config(env, 2);
+  REQUIRE(config);
+  CHECK(config->threads == 5);
+  CHECK(config->db_pool_size == 5);
 }
 
 TEST_CASE("numbers outside their range are refused with the variable named") {
@@ -162,9 +171,9 @@ TEST_CASE("CORS_ORIGINS set but empty allows no origin") {
   CHECK(config->cors_origins.empty());
 }
 
-TEST_CASE("a zero core count still yields one thread") {
+TEST_CASE("a zero core count counts as one core") {
   const auto config = parse_config(minimal(), 0);
   REQUIRE(config);
-  CHECK(config->threads == 1);
+  CHECK(config->threads == 2);
   CHECK(config->db_pool_size == 2);
 }

@@ -35,7 +35,7 @@ struct MemoryBackend {
 
  private:
   memory::MemoryUserRepository users_;
-  memory::MemoryTaskRepository tasks_;
+  memory::MemoryTaskRepository tasks_{users_};
 };
 
 // One database per test process (on the throw-away cluster, or

@@ -286,3 +286,50 @@ TEMPLATE_TEST_CASE("an offset past the end gives an empty page and still the rig
   REQUIRE(page);
   CHECK(page->total == 0);
 }
+
+TEMPLATE_TEST_CASE("list_for_token lists like list while the token version is current, and nothing after",
+                   "[contract][list]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com");
+  const auto bob = add_user(backend.users(), "bob@example.com");
+  for (int i = 0; i < 4; ++i) add_task(backend.tasks(), new_task(ada.id, "a" + std::to_string(i), at(i)));
+  add_task(backend.tasks(), new_task(bob.id, "b0"));
+  core::TaskQuery q = sorted(SortBy::CreatedAt, SortOrder::Desc);
+  q.limit = 2;
+  q.offset = 1;
+
+  auto page = backend.tasks().list_for_token(ada.id, ada.token_version, q);
+  REQUIRE(page);
+  CHECK(titles(*page) == Titles{"a2", "a1"});
+  CHECK(page->total == 4);
+
+  q.offset = 10;  // an empty page still says whether the token holds
+  page = backend.tasks().list_for_token(ada.id, ada.token_version, q);
+  REQUIRE(page);
+  CHECK(page->items.empty());
+  CHECK(page->total == 4);
+
+  auto stale = backend.tasks().list_for_token(ada.id, ada.token_version + 1, core::TaskQuery{});
+  REQUIRE_FALSE(stale);
+  CHECK(stale.error().code == core::ErrorCode::Unauthenticated);
+
+  REQUIRE(backend.users().bump_token_version(ada.id));
+  auto revoked = backend.tasks().list_for_token(ada.id, ada.token_version, core::TaskQuery{});
+  REQUIRE_FALSE(revoked);
+  CHECK(revoked.error().code == core::ErrorCode::Unauthenticated);
+  auto renewed = backend.tasks().list_for_token(ada.id, ada.token_version + 1, core::TaskQuery{});
+  REQUIRE(renewed);
+  CHECK(renewed->total == 4);
+
+  // An unknown user is refused even with version 0, and so is a user who
+  // has no tasks but a wrong version; a user without tasks gets an empty page.
+  auto nobody = backend.tasks().list_for_token(ada.id + bob.id + 1000, 0, core::TaskQuery{});
+  REQUIRE_FALSE(nobody);
+  CHECK(nobody.error().code == core::ErrorCode::Unauthenticated);
+  const auto carol = add_user(backend.users(), "carol@example.com");
+  CHECK_FALSE(backend.tasks().list_for_token(carol.id, carol.token_version + 5, core::TaskQuery{}));
+  auto empty = backend.tasks().list_for_token(carol.id, carol.token_version, core::TaskQuery{});
+  REQUIRE(empty);
+  CHECK(empty->items.empty());
+  CHECK(empty->total == 0);
+}

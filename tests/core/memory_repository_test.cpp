@@ -42,7 +42,8 @@ struct TaskSpec {
 };
 
 struct ListFixture {
-  MemoryTaskRepository repo;
+  MemoryUserRepository users;
+  MemoryTaskRepository repo{users};
 
   Task add(const TaskSpec& s, UserId owner = kOwner) {
     NewTask n{owner, s.title, s.description, s.completed, s.priority, s.tags, s.due_date,

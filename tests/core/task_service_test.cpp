@@ -12,10 +12,12 @@
 #include "todo/core/task_service.hpp"
 #include "todo/memory/manual_clock.hpp"
 #include "todo/memory/memory_task_repository.hpp"
+#include "todo/memory/memory_user_repository.hpp"
 
 using namespace todo::core;
 using todo::memory::ManualClock;
 using todo::memory::MemoryTaskRepository;
+using todo::memory::MemoryUserRepository;
 using todo::test::code_of;
 using todo::test::field_names;
 using todo::test::names_field;
@@ -38,7 +40,8 @@ Nullable<T> null() {
 
 struct TaskFixture {
   ManualClock clock;
-  MemoryTaskRepository repo;
+  MemoryUserRepository users;
+  MemoryTaskRepository repo{users};
   TaskService tasks{repo, clock};
 
   Task create_ok(UserId owner, const std::string& title) {
@@ -254,6 +257,34 @@ TEST_CASE("list refuses a query with limit or offset out of range", "[tasks][lis
   q.limit = 10;
   q.offset = -1;
   CHECK(names_field(f.tasks.list(kAlice, q), "offset"));
+}
+
+TEST_CASE("list_for_token lists for a current token version and refuses a stale one", "[tasks][list]") {
+  TaskFixture f;
+  const auto alice = f.users.create(NewUser{"alice@example.com", std::nullopt, "hash", Timestamp{}});
+  REQUIRE(alice);
+  f.create_ok(alice->id, "a1");
+  f.create_ok(alice->id, "a2");
+  TokenClaims claims;
+  claims.user_id = alice->id;
+  claims.token_version = alice->token_version;
+  const auto page = f.tasks.list_for_token(claims, TaskQuery{});
+  REQUIRE(page.has_value());
+  CHECK(page->total == 2);
+
+  TaskQuery bad;
+  bad.limit = 0;
+  CHECK(names_field(f.tasks.list_for_token(claims, bad), "limit"));
+
+  REQUIRE(f.users.bump_token_version(alice->id));
+  const auto stale = f.tasks.list_for_token(claims, TaskQuery{});
+  REQUIRE_FALSE(stale.has_value());
+  CHECK(stale.error().code == ErrorCode::Unauthenticated);
+  CHECK(stale.error().message == "Could not validate credentials");
+
+  claims.user_id = alice->id + 1;  // no such user
+  claims.token_version = 0;
+  CHECK(f.tasks.list_for_token(claims, TaskQuery{}).error().code == ErrorCode::Unauthenticated);
 }
 
 TEST_CASE("update, complete and remove of another user's task are NotFound and change nothing",

@@ -37,6 +37,13 @@ TEST_CASE("format_timestamp handles dates before the epoch and leap days", "[tim
   CHECK(format_timestamp(at(951'782'400)) == "2000-02-29T00:00:00.000000Z");
 }
 
+TEST_CASE("format_timestamp at the edges of four-digit years and beyond them", "[time]") {
+  CHECK(format_timestamp(at(253'402'300'799, 999999)) == "9999-12-31T23:59:59.999999Z");
+  CHECK(format_timestamp(at(-62'167'219'200)) == "0000-01-01T00:00:00.000000Z");
+  // Past 9999 (unreachable through parse_timestamp) the year just grows.
+  CHECK(format_timestamp(at(253'402'300'800)) == "10000-01-01T00:00:00.000000Z");
+}
+
 TEST_CASE("parse_timestamp reads back what format_timestamp prints", "[time]") {
   for (const Timestamp t : {at(kNov24At10, 123456), at(0), at(-86'399, 1), at(253'402'300'799, 999999)}) {
     const auto parsed = parse_timestamp(format_timestamp(t));

@@ -457,9 +457,9 @@ TEST_CASE("/metrics counts exactly the requests made, by route template, method 
   CHECK(metric(after, "todo_db_up") == 1);
   CHECK(after.count("todo_db_pool_acquire_timeouts_total") == 1);
   CHECK(metric(after, "todo_worker_threads{lane=\"crypto\"}") >= 1);
-  CHECK(metric(after, "todo_worker_threads{lane=\"database\"}") >= 1);
   CHECK(metric(after, "todo_worker_queue_depth{lane=\"crypto\"}") == 0);
-  CHECK(metric(after, "todo_worker_busy{lane=\"database\"}") == 0);
+  CHECK(metric(after, "todo_worker_busy{lane=\"crypto\"}") == 0);
+  CHECK(after.count("todo_worker_rejected_total{lane=\"crypto\"}") == 1);
   CHECK(metric(after, "process_resident_memory_bytes") > 0);
   CHECK(metric(after, "todo_uptime_seconds") > 0);
   CHECK(std::any_of(after.begin(), after.end(), [](const auto& kv) {

@@ -37,7 +37,7 @@ constexpr std::string_view kTokenMarker = "@TOKEN@";
 struct World {
   todo::memory::ManualClock clock;
   todo::memory::MemoryUserRepository users;
-  todo::memory::MemoryTaskRepository task_repository;
+  todo::memory::MemoryTaskRepository task_repository{users};
   todo::memory::InProcessLoginThrottle throttle{clock, todo::memory::ThrottleLimits{}};
   todo::test::FakeHasher hasher;
   todo::test::FakeTokens tokens{clock};

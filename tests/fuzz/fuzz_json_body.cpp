@@ -21,6 +21,7 @@
 #include "todo/core/task_service.hpp"
 #include "todo/memory/manual_clock.hpp"
 #include "todo/memory/memory_task_repository.hpp"
+#include "todo/memory/memory_user_repository.hpp"
 
 namespace {
 
@@ -37,7 +38,7 @@ void check_task(const todo::core::Task& task) {
   if (task.user_id != kOwner || task.id <= 0) std::abort();
   if (task.title.empty() || task.title.size() > 255 * 4) std::abort();
   if (task.description && task.description->size() > 1000 * 4) std::abort();
-  const std::string text = boost::json::serialize(todo::http::task_json(task));
+  const std::string text = todo::http::task_json(task);
   std::error_code ec;
   const boost::json::value back = boost::json::parse(text, ec);
   if (ec || !back.is_object()) std::abort();
@@ -62,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // A fresh repository per input keeps runs independent and memory flat.
   todo::memory::ManualClock clock;
-  todo::memory::MemoryTaskRepository repository;
+  todo::memory::MemoryUserRepository users;
+  todo::memory::MemoryTaskRepository repository(users);
   todo::core::TaskService tasks(repository, clock);
 
   const auto create = todo::http::decode_create_task(object.value());

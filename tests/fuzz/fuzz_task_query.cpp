@@ -17,6 +17,7 @@
 #include "todo/core/validation.hpp"
 #include "todo/memory/manual_clock.hpp"
 #include "todo/memory/memory_task_repository.hpp"
+#include "todo/memory/memory_user_repository.hpp"
 #include "url_encoding.hpp"
 
 namespace {
@@ -25,7 +26,8 @@ constexpr todo::core::UserId kOwner = 7;
 
 struct World {
   todo::memory::ManualClock clock;
-  todo::memory::MemoryTaskRepository repository;
+  todo::memory::MemoryUserRepository users;
+  todo::memory::MemoryTaskRepository repository{users};
   todo::core::TaskService tasks{repository, clock};
 
   World() {

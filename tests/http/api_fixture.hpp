@@ -55,7 +55,7 @@ class Api {
  private:
   memory::ManualClock clock_;
   memory::MemoryUserRepository users_;
-  memory::MemoryTaskRepository own_tasks_;
+  memory::MemoryTaskRepository own_tasks_{users_};
   memory::InProcessLoginThrottle throttle_;
   FakeHasher hasher_;
   FakeTokens tokens_;

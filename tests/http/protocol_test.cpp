@@ -158,6 +158,10 @@ class FailingTasks final : public todo::core::TaskRepository {
   todo::core::Result<todo::core::TaskPage> list(todo::core::UserId, const todo::core::TaskQuery&) override {
     return error_;
   }
+  todo::core::Result<todo::core::TaskPage> list_for_token(todo::core::UserId, std::int64_t,
+                                                          const todo::core::TaskQuery&) override {
+    return error_;
+  }
   todo::core::Result<todo::core::Task> update(todo::core::UserId, todo::core::TaskId, const todo::core::TaskPatch&,
                                               todo::core::Timestamp) override {
     return error_;
@@ -374,6 +378,12 @@ TEST_CASE("responses name their route template and authenticated user for the ac
   CHECK(got.route == "/api/tasks/{task_id}");
   CHECK(got.log_user_id == alice.user_id);
 
+  // The list checks its token its own way (one round trip); it names the user too.
+  const auto listed = api.authed("GET", "/api/tasks?limit=5", alice.token);
+  CHECK(listed.status == 200);
+  CHECK(listed.route == "/api/tasks");
+  CHECK(listed.log_user_id == alice.user_id);
+
   const auto completed = api.authed("PATCH", "/api/tasks/" + std::to_string(id) + "/complete", alice.token);
   CHECK(completed.route == "/api/tasks/{task_id}/complete");
   CHECK(completed.log_user_id == alice.user_id);
@@ -401,4 +411,13 @@ TEST_CASE("responses name their route template and authenticated user for the ac
             .route == "preflight");
   CHECK(api.call("GET", "/healthz").route == "/healthz");
   CHECK(api.call("GET", "/healthz").log_user_id == 0);
+
+  // A revoked token names nobody, on the list's own token check too.
+  const auto fresh = api.json("POST", "/auth/login",
+                              R"({"email":"route-alice@example.com","password":")" + std::string(todo::test::kPassword) + "\"}");
+  const std::string token(body_json(fresh).at("access_token").as_string());
+  CHECK(api.authed("POST", "/auth/logout-all", token).log_user_id == alice.user_id);
+  const auto revoked = api.authed("GET", "/api/tasks", token);
+  CHECK(revoked.status == 401);
+  CHECK(revoked.log_user_id == 0);
 }

@@ -181,9 +181,9 @@ Decoded<json::object> json_object_body(const Request& request) {
   return std::move(*object);
 }
 
-// Bearer token -> user. A missing or non-Bearer header and a bad token get
-// FastAPI's two distinct details.
-core::Result<core::User> authenticate(const Exchange& x) {
+// The Authorization header's bearer token; FastAPI's "Not authenticated"
+// when the header is missing or not a Bearer one.
+core::Result<std::string_view> bearer_token(const Exchange& x) {
   const std::optional<std::string_view> header = x.request.header("Authorization");
   if (!header) return core::Error::unauthenticated("Not authenticated");
   const std::string_view value = core::trim(*header);
@@ -193,9 +193,17 @@ core::Result<core::User> authenticate(const Exchange& x) {
   }
   const std::string_view token = core::trim(value.substr(space + 1));
   if (token.empty()) return core::Error::unauthenticated("Not authenticated");
-  core::Result<core::User> user = x.auth.authenticate(token);
+  return token;
+}
+
+// Bearer token -> user. A missing or non-Bearer header and a bad token get
+// FastAPI's two distinct details.
+core::Result<core::User> authenticate(const Exchange& x) {
+  const core::Result<std::string_view> token = bearer_token(x);
+  if (!token) return token.error();
+  core::Result<core::User> user = x.auth.authenticate(*token);
   if (!user && user.error().code == core::ErrorCode::Unauthenticated) {
-    return core::Error::unauthenticated("Could not validate credentials");
+    return core::Error::unauthenticated(core::kInvalidCredentials);
   }
   if (user) x.user_id = user->id;
   return user;
@@ -206,7 +214,7 @@ Response session_response(int status, const core::AuthSession& session) {
 }
 
 Response task_response(int status, const core::Task& task) {
-  return json_response(status, json::serialize(task_json(task)));
+  return json_response(status, task_json(task));
 }
 
 Response no_content() {
@@ -283,15 +291,29 @@ Response change_password(const Exchange& x) {
   return no_content();
 }
 
-Response list_tasks(const Exchange& x, core::UserId owner) {
+// The hot read: the token's signature is checked here, and whether its
+// user still exists with its version is checked by the same database read
+// that fetches the page (TaskService::list_for_token), one round trip.
+Response list_tasks(const Exchange& x) {
+  const core::Result<std::string_view> token = bearer_token(x);
+  if (!token) return error_response(token.error());
+  const core::Result<core::TokenClaims> claims = x.auth.verify(*token);
+  if (!claims) return error_response(core::Error::unauthenticated(core::kInvalidCredentials));
   core::Result<core::TaskQuery> query = core::parse_task_query(parse_urlencoded(x.target.query));
-  if (!query) return error_response(query.error(), "query");
-  core::Result<core::TaskPage> page = x.tasks.list(owner, *query);
+  core::Result<core::TaskPage> page =
+      query ? x.tasks.list_for_token(*claims, *query) : core::Result<core::TaskPage>(query.error());
+  if (!page && page.error().code == core::ErrorCode::InvalidArgument) {
+    // FastAPI resolves the current user before it reports a bad query, so
+    // a revoked token still gets 401 here.
+    const core::Result<core::User> user = authenticate(x);
+    if (!user) return error_response(user.error());
+    return query ? error_response(page.error()) : error_response(query.error(), "query");
+  }
+  // The token is ours (signature checked); the log names its user unless
+  // the read found it revoked.
+  if (page || page.error().code != core::ErrorCode::Unauthenticated) x.user_id = claims->user_id;
   if (!page) return error_response(page.error());
-  json::array items;
-  items.reserve(page->items.size());
-  for (const core::Task& task : page->items) items.emplace_back(task_json(task));
-  Response response = json_response(200, json::serialize(items));
+  Response response = json_response(200, tasks_json(page->items));
   response.set_header("X-Total-Count", std::to_string(page->total));
   return response;
 }
@@ -346,10 +368,10 @@ Response delete_task(const Exchange& x, core::UserId owner, core::TaskId id) {
 }
 
 Response task_route(const Exchange& x, const RouteMatch& match) {
+  if (match.route->endpoint == Endpoint::ListTasks) return list_tasks(x);
   core::Result<core::User> user = authenticate(x);
   if (!user) return error_response(user.error());
   const core::UserId owner = user->id;
-  if (match.route->endpoint == Endpoint::ListTasks) return list_tasks(x, owner);
   if (match.route->endpoint == Endpoint::CreateTask) return create_task(x, owner);
 
   core::Result<core::TaskId> id = parse_task_id(match.path_param);

@@ -1,6 +1,9 @@
 #include "json_io.hpp"
 
 #include <array>
+#include <charconv>
+#include <cstdint>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -255,27 +258,102 @@ json::object user_json(const core::User& user) {
   return o;
 }
 
-json::object task_json(const core::Task& task) {
-  json::object o;
-  o["id"] = task.id;
-  o["user_id"] = task.user_id;
-  o["title"] = json_string(task.title);
-  o["description"] = nullable(task.description);
-  o["completed"] = task.completed;
-  o["priority"] = core::to_string(task.priority);
+namespace {
+
+// A JSON string literal the way Boost.JSON's serializer writes one: `"` and
+// `\` escaped, control characters as \b \t \n \f \r or \u00xx, every other
+// byte as is (task text is valid UTF-8: the core refuses anything else).
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain = 0;  // start of the run of bytes copied as they are
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4U];
+        out += kHex[c & 0xFU];
+    }
+  }
+  out.append(s.data() + plain, s.size() - plain);
+  out += '"';
+}
+
+void append_int(std::string& out, std::int64_t value) {
+  std::array<char, 24> digits{};
+  const auto done = std::to_chars(digits.data(), digits.data() + digits.size(), value);
+  out.append(digits.data(), done.ptr);
+}
+
+void append_timestamp(std::string& out, const std::optional<core::Timestamp>& t) {
+  if (t) {
+    append_json_string(out, core::format_timestamp(*t));
+  } else {
+    out += "null";
+  }
+}
+
+}  // namespace
+
+void append_task_json(std::string& out, const core::Task& task) {
+  out += "{\"id\":";
+  append_int(out, task.id);
+  out += ",\"user_id\":";
+  append_int(out, task.user_id);
+  out += ",\"title\":";
+  append_json_string(out, task.title);
+  out += ",\"description\":";
+  if (task.description) {
+    append_json_string(out, *task.description);
+  } else {
+    out += "null";
+  }
+  out += task.completed ? ",\"completed\":true" : ",\"completed\":false";
+  out += ",\"priority\":";
+  append_json_string(out, core::to_string(task.priority));
+  out += ",\"tags\":";
   if (task.tags.empty()) {
-    o["tags"] = nullptr;
+    out += "null";
   } else {
-    o["tags"] = json_string(core::join_tags(task.tags));
+    append_json_string(out, core::join_tags(task.tags));
   }
-  if (task.due_date) {
-    o["due_date"] = json_string(core::format_timestamp(*task.due_date));
-  } else {
-    o["due_date"] = nullptr;
+  out += ",\"due_date\":";
+  append_timestamp(out, task.due_date);
+  out += ",\"created_at\":";
+  append_timestamp(out, task.created_at);
+  out += ",\"updated_at\":";
+  append_timestamp(out, task.updated_at);
+  out += '}';
+}
+
+std::string task_json(const core::Task& task) {
+  std::string out;
+  out.reserve(320);
+  append_task_json(out, task);
+  return out;
+}
+
+std::string tasks_json(const std::vector<core::Task>& tasks) {
+  std::string out;
+  out.reserve(2 + tasks.size() * 320);
+  out += '[';
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    if (i > 0) out += ',';
+    append_task_json(out, tasks[i]);
   }
-  o["created_at"] = json_string(core::format_timestamp(task.created_at));
-  o["updated_at"] = json_string(core::format_timestamp(task.updated_at));
-  return o;
+  out += ']';
+  return out;
 }
 
 json::object session_json(const core::AuthSession& session) {

@@ -45,7 +45,13 @@ core::Result<core::UpdateTaskCommand> decode_update_task(const boost::json::obje
 core::Result<std::optional<bool>> decode_completion(const boost::json::object& body);
 
 boost::json::object user_json(const core::User& user);
-boost::json::object task_json(const core::Task& task);
+// A task as JSON text, written straight into `out` (no JSON DOM: the list
+// endpoint writes up to 500 of them per answer). Same bytes as Boost.JSON
+// would serialize for the same fields.
+void append_task_json(std::string& out, const core::Task& task);
+std::string task_json(const core::Task& task);
+// A JSON array of tasks.
+std::string tasks_json(const std::vector<core::Task>& tasks);
 boost::json::object session_json(const core::AuthSession& session);
 
 // {"detail": "<detail>"}

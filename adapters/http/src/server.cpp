@@ -145,7 +145,7 @@ class Engine {
   Metrics* metrics() const noexcept { return options_.metrics; }
   LaneStats lane_stats(Lane lane) const noexcept;
   bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
-  WorkerPool& pool_for(Lane lane) { return lane == Lane::Crypto ? crypto_pool_ : database_pool_; }
+  WorkerPool& crypto_pool() { return crypto_pool_; }
   void forget(const Session* session);
   void warn(std::string_view message) const {
     if (options_.on_warning) options_.on_warning(message);
@@ -174,7 +174,6 @@ class Engine {
   net::io_context ioc_;
   // After the io_context so that jobs they drop (holding sessions, and so
   // sockets) die while the io_context still exists.
-  WorkerPool database_pool_;
   WorkerPool crypto_pool_;
   // All on one strand: the accept chain, the retry timer, the signal wait
   // and the close on stop never run concurrently.
@@ -374,11 +373,15 @@ class Session : public std::enable_shared_from_this<Session> {
       write(error_response(500, "Internal Server Error"));
       return;
     }
-    if (lane == Lane::Inline) {
+    if (lane != Lane::Crypto) {
+      // Database work runs right here, blocking this I/O thread on
+      // PostgreSQL: a hand-off to another thread and back costs more
+      // (wake-ups, context switches) than the query itself. The other I/O
+      // threads keep serving meanwhile. See docs/decisions/0006.
       write(safe_handle(server_.handler(), request));
       return;
     }
-    const bool queued = server_.pool_for(lane).try_submit(
+    const bool queued = server_.crypto_pool().try_submit(
         [self = shared_from_this(), request = std::move(request)] {
           Response response = safe_handle(self->server_.handler(), request);
           net::post(self->executor(), [self, response = std::move(response)]() mutable {
@@ -502,8 +505,6 @@ Engine::Engine(ServerOptions options, const Handler& handler)
     : options_(std::move(options)),
       handler_(handler),
       ioc_(static_cast<int>(std::max<std::size_t>(1, options_.io_threads))),
-      database_pool_("database", std::max<std::size_t>(1, options_.database_threads),
-                     std::max<std::size_t>(1, options_.database_queue)),
       crypto_pool_("crypto", std::max<std::size_t>(1, options_.crypto_threads),
                    std::max<std::size_t>(1, options_.crypto_queue)),
       accept_strand_(net::make_strand(ioc_)),
@@ -519,8 +520,8 @@ Engine::Engine(ServerOptions options, const Handler& handler)
 }
 
 LaneStats Engine::lane_stats(Lane lane) const noexcept {
-  if (lane == Lane::Inline) return {};
-  const WorkerPool& pool = lane == Lane::Crypto ? crypto_pool_ : database_pool_;
+  if (lane != Lane::Crypto) return {};  // run on the I/O threads: no pool
+  const WorkerPool& pool = crypto_pool_;
   return LaneStats{pool.threads(), pool.capacity(), pool.queued(), pool.busy(), pool.rejected()};
 }
 
@@ -623,7 +624,6 @@ void Engine::run() {
   keep_running.reset();
   ioc_.stop();
   for (auto& thread : threads) thread.join();
-  database_pool_.shutdown();
   crypto_pool_.shutdown();
 }
 

@@ -77,6 +77,18 @@ Result<Task> MemoryTaskRepository::get(core::UserId owner, core::TaskId id) {
   return it->second;
 }
 
+Result<core::TaskPage> MemoryTaskRepository::list_for_token(core::UserId owner,
+                                                            std::int64_t token_version,
+                                                            const core::TaskQuery& query) {
+  const Result<core::User> user = users_.find_by_id(owner);
+  if (!user) {
+    if (user.error().code == core::ErrorCode::NotFound) return Error::unauthenticated("user not found");
+    return user.error();
+  }
+  if (user->token_version != token_version) return Error::unauthenticated("token revoked");
+  return list(owner, query);
+}
+
 Result<core::TaskPage> MemoryTaskRepository::list(core::UserId owner, const core::TaskQuery& query) {
   const std::string tag = query.tag ? core::ascii_lower(*query.tag) : std::string();
   const std::string search = query.search ? core::ascii_lower(*query.search) : std::string();

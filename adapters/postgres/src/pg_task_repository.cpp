@@ -83,6 +83,23 @@ constexpr Statement kDeleteTask{"todo_task_delete",
         " ORDER BY " order ", id ASC"                                                    \
   }
 
+// The same list for a bearer token of version $8: the page is read only
+// when the owner still exists with that token version, and `authorized`
+// says whether it does. The authentication check and the page thus take one
+// round trip instead of two (docs/decisions/0006).
+#define TODO_PG_TASK_LIST_FOR_TOKEN(name, order)                                          \
+  Statement {                                                                            \
+    "todo_task_list_for_token_" name,                                                    \
+        "SELECT " TODO_PG_TASK_COLUMNS ", matching.total, matching.authorized"           \
+        " FROM (SELECT count(*) AS total, EXISTS (SELECT 1 FROM users"                   \
+        " WHERE id = $1 AND token_version = $8) AS authorized" TODO_PG_TASK_FILTER       \
+        ") AS matching"                                                                  \
+        " LEFT JOIN LATERAL (SELECT " TODO_PG_TASK_COLUMNS TODO_PG_TASK_FILTER           \
+        " AND matching.authorized"                                                       \
+        " ORDER BY " order ", id ASC LIMIT $6 OFFSET $7) AS page ON true"                \
+        " ORDER BY " order ", id ASC"                                                    \
+  }
+
 // Indexed by [SortBy][SortOrder]. Titles: ASCII letters folded, then bytes
 // (COLLATE "C" compares UTF-8 bytes, i.e. code points). Priority: high first
 // on ascending. Due date: tasks without one last in both orders.
@@ -99,9 +116,22 @@ constexpr Statement kList[5][2] = {
     {TODO_PG_TASK_LIST("title_asc", "todo_ascii_lower(title) COLLATE \"C\" ASC"),
      TODO_PG_TASK_LIST("title_desc", "todo_ascii_lower(title) COLLATE \"C\" DESC")},
 };
+constexpr Statement kListForToken[5][2] = {
+    {TODO_PG_TASK_LIST_FOR_TOKEN("created_asc", "created_at ASC"),
+     TODO_PG_TASK_LIST_FOR_TOKEN("created_desc", "created_at DESC")},
+    {TODO_PG_TASK_LIST_FOR_TOKEN("updated_asc", "updated_at ASC"),
+     TODO_PG_TASK_LIST_FOR_TOKEN("updated_desc", "updated_at DESC")},
+    {TODO_PG_TASK_LIST_FOR_TOKEN("due_asc", "due_date ASC NULLS LAST"),
+     TODO_PG_TASK_LIST_FOR_TOKEN("due_desc", "due_date DESC NULLS LAST")},
+    {TODO_PG_TASK_LIST_FOR_TOKEN("priority_asc", TODO_PG_PRIORITY_RANK " ASC"),
+     TODO_PG_TASK_LIST_FOR_TOKEN("priority_desc", TODO_PG_PRIORITY_RANK " DESC")},
+    {TODO_PG_TASK_LIST_FOR_TOKEN("title_asc", "todo_ascii_lower(title) COLLATE \"C\" ASC"),
+     TODO_PG_TASK_LIST_FOR_TOKEN("title_desc", "todo_ascii_lower(title) COLLATE \"C\" DESC")},
+};
 
 #undef TODO_PG_PRIORITY_RANK
 #undef TODO_PG_TASK_LIST
+#undef TODO_PG_TASK_LIST_FOR_TOKEN
 #undef TODO_PG_TASK_FILTER
 #undef TODO_PG_TASK_COLUMNS
 
@@ -167,8 +197,10 @@ core::Result<core::Task> PgTaskRepository::get(core::UserId owner, core::TaskId 
   });
 }
 
-core::Result<core::TaskPage> PgTaskRepository::list(core::UserId owner,
-                                                    const core::TaskQuery& query) {
+namespace {
+
+// $1..$7 of both list statements.
+Params list_params(core::UserId owner, const core::TaskQuery& query) {
   Params params;
   params.int8(owner);
   if (query.completed) {
@@ -183,22 +215,47 @@ core::Result<core::TaskPage> PgTaskRepository::list(core::UserId owner,
   }
   params.optional_text(query.tag).optional_text(query.search);
   params.int8(query.limit).int8(query.offset);
-  const Statement& statement =
-      kList[static_cast<int>(query.sort_by)][query.order == core::SortOrder::Asc ? 0 : 1];
+  return params;
+}
 
-  return with_connection(pool_, Retry::OnceIfLost, [&](Connection& c) -> core::Result<core::TaskPage> {
-    auto result = c.exec(statement, params);
-    if (!result) return std::move(result).error();
-    const Rows rows(result->get());
-    core::TaskPage page;
-    if (rows.size() == 0) return core::Error::internal("task list returned no total");
-    page.total = rows.int8(0, 10);
-    page.items.reserve(static_cast<std::size_t>(rows.size()));
-    for (int row = 0; row < rows.size(); ++row) {
-      if (rows.is_null(row, 0)) break;  // the empty page's placeholder row
-      page.items.push_back(task_from_row(rows, row));
-    }
-    return page;
+const Statement& pick(const Statement (&statements)[5][2], const core::TaskQuery& query) {
+  return statements[static_cast<int>(query.sort_by)][query.order == core::SortOrder::Asc ? 0 : 1];
+}
+
+// Rows of either list statement: the page, the total in column 10 of every
+// row, and for list_for_token the check in column 11.
+core::Result<core::TaskPage> page_from(core::Result<ResultPtr> result, bool checked) {
+  if (!result) return std::move(result).error();
+  const Rows rows(result->get());
+  if (rows.size() == 0) return core::Error::internal("task list returned no total");
+  if (checked && !rows.boolean(0, 11)) return core::Error::unauthenticated("token no longer valid");
+  core::TaskPage page;
+  page.total = rows.int8(0, 10);
+  page.items.reserve(static_cast<std::size_t>(rows.size()));
+  for (int row = 0; row < rows.size(); ++row) {
+    if (rows.is_null(row, 0)) break;  // the empty page's placeholder row
+    page.items.push_back(task_from_row(rows, row));
+  }
+  return page;
+}
+
+}  // namespace
+
+core::Result<core::TaskPage> PgTaskRepository::list(core::UserId owner,
+                                                    const core::TaskQuery& query) {
+  const Params params = list_params(owner, query);
+  return with_connection(pool_, Retry::OnceIfLost, [&](Connection& c) {
+    return page_from(c.exec(pick(kList, query), params), false);
+  });
+}
+
+core::Result<core::TaskPage> PgTaskRepository::list_for_token(core::UserId owner,
+                                                              std::int64_t token_version,
+                                                              const core::TaskQuery& query) {
+  Params params = list_params(owner, query);
+  params.int8(token_version);
+  return with_connection(pool_, Retry::OnceIfLost, [&](Connection& c) {
+    return page_from(c.exec(pick(kListForToken, query), params), true);
   });
 }
 

@@ -3,6 +3,9 @@
 --
 -- The users file (BENCH_USERS, written by scripts/bench) has one user a line:
 --   <access token> <first task id> <last task id> <email>
+-- in random order. The task ids are 0 0 in the file `scripts/bench --sweep`
+-- writes (tokens for up to 100,000 users, signed without logging in): that
+-- file serves list.lua, search.lua and login.lua only.
 -- Each wrk thread walks the list from its own offset, so the load is spread
 -- over every user rather than hammering one row.
 local common = {}

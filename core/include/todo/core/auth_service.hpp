@@ -20,6 +20,8 @@
 namespace todo::core {
 
 inline constexpr std::int64_t kTokenLifetimeSeconds = 604800;  // 7 days
+// FastAPI's detail for every rejected bearer token.
+inline constexpr const char* kInvalidCredentials = "Could not validate credentials";
 
 struct SignupCommand {
   std::string email;
@@ -55,6 +57,10 @@ class AuthService {
   // The current user for a bearer token: signature, expiry, user still
   // exists, token version matches. Unauthenticated otherwise.
   Result<User> authenticate(std::string_view token);
+  // Signature and lifetime only, no database: the user may since have been
+  // deleted or logged out everywhere, so the claims must still be checked
+  // against the user's row (TaskService::list_for_token does, in its read).
+  Result<TokenClaims> verify(std::string_view token) const;
   Result<void> logout_all(UserId user);
   // Unauthenticated when current_password is wrong; InvalidArgument for a bad
   // new password. Revokes every earlier token, the caller's included.

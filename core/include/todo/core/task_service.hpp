@@ -9,6 +9,7 @@
 
 #include "todo/core/ports/clock.hpp"
 #include "todo/core/ports/task_repository.hpp"
+#include "todo/core/ports/token_claims.hpp"
 #include "todo/core/result.hpp"
 #include "todo/core/task.hpp"
 
@@ -44,6 +45,10 @@ class TaskService {
   Result<Task> create(UserId owner, const CreateTaskCommand& cmd);
   Result<Task> get(UserId owner, TaskId id);
   Result<TaskPage> list(UserId owner, const TaskQuery& query);
+  // The owner's list for a request whose token AuthService::verify()
+  // accepted: also checks that the user still exists with the token's
+  // version, in the same read (Unauthenticated otherwise).
+  Result<TaskPage> list_for_token(const TokenClaims& claims, const TaskQuery& query);
   Result<Task> update(UserId owner, TaskId id, const UpdateTaskCommand& cmd);
   // Sets `completed` when given, otherwise toggles it.
   Result<Task> complete(UserId owner, TaskId id, std::optional<bool> completed);

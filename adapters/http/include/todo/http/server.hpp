@@ -32,7 +32,7 @@ struct AccessRecord {
   std::string_view error;  // Response::log_error: why a 500 happened; usually empty
 };
 
-// A worker lane's figures, for metrics.
+// A worker pool's figures, for metrics.
 struct LaneStats {
   std::size_t threads = 0;
   std::size_t capacity = 0;  // queue bound
@@ -44,11 +44,12 @@ struct LaneStats {
 struct ServerOptions {
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
+  // They read, handle and write requests, and run a request's database
+  // work themselves (blocking on PostgreSQL), so this bounds the number of
+  // concurrent database calls. Password hashing goes to the crypto pool.
   std::size_t io_threads = 1;
   std::size_t max_connections = 4096;
 
-  std::size_t database_threads = 4;
-  std::size_t database_queue = 1024;
   std::size_t crypto_threads = 1;
   std::size_t crypto_queue = 64;
 
@@ -90,7 +91,8 @@ class Server {
   // The bound port (the real one when options.port was 0).
   std::uint16_t port() const noexcept;
 
-  // Lock-free; for metrics. Lane::Inline has no pool (all zero).
+  // Lock-free; for metrics. Only Lane::Crypto has a pool: the other lanes
+  // run on the I/O threads (all zero).
   LaneStats lane_stats(Lane lane) const noexcept;
 
   // Serves until stop() (or a signal), then stops accepting, lets in-flight

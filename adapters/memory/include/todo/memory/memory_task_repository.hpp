@@ -1,19 +1,25 @@
 #pragma once
 // Thread-safe in-memory TaskRepository with the PostgreSQL adapter's
-// semantics for every filter and sort of TaskQuery.
+// semantics for every filter and sort of TaskQuery. Reads the users through
+// their repository for list_for_token's check.
 
 #include <map>
 #include <mutex>
 
 #include "todo/core/ports/task_repository.hpp"
+#include "todo/core/ports/user_repository.hpp"
 
 namespace todo::memory {
 
 class MemoryTaskRepository final : public core::TaskRepository {
  public:
+  explicit MemoryTaskRepository(core::UserRepository& users) : users_(users) {}
+
   core::Result<core::Task> create(const core::NewTask& task) override;
   core::Result<core::Task> get(core::UserId owner, core::TaskId id) override;
   core::Result<core::TaskPage> list(core::UserId owner, const core::TaskQuery& query) override;
+  core::Result<core::TaskPage> list_for_token(core::UserId owner, std::int64_t token_version,
+                                              const core::TaskQuery& query) override;
   core::Result<core::Task> update(core::UserId owner, core::TaskId id, const core::TaskPatch& patch,
                                   core::Timestamp now) override;
   core::Result<core::Task> toggle_completed(core::UserId owner, core::TaskId id,
@@ -24,6 +30,7 @@ class MemoryTaskRepository final : public core::TaskRepository {
   void remove_all_of(core::UserId owner);
 
  private:
+  core::UserRepository& users_;
   std::mutex mutex_;
   std::map<core::TaskId, core::Task> tasks_;
   core::TaskId next_id_ = 1;

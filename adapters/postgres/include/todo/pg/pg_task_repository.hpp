@@ -15,6 +15,8 @@ class PgTaskRepository final : public core::TaskRepository {
   core::Result<core::Task> create(const core::NewTask& task) override;
   core::Result<core::Task> get(core::UserId owner, core::TaskId id) override;
   core::Result<core::TaskPage> list(core::UserId owner, const core::TaskQuery& query) override;
+  core::Result<core::TaskPage> list_for_token(core::UserId owner, std::int64_t token_version,
+                                              const core::TaskQuery& query) override;
   core::Result<core::Task> update(core::UserId owner, core::TaskId id, const core::TaskPatch& patch,
                                   core::Timestamp now) override;
   core::Result<core::Task> toggle_completed(core::UserId owner, core::TaskId id,

@@ -2,6 +2,8 @@
 // Persistence of tasks. Every call is scoped by the owner's id: another
 // user's task behaves exactly like a missing one (NotFound).
 
+#include <cstdint>
+
 #include "todo/core/result.hpp"
 #include "todo/core/task.hpp"
 
@@ -14,6 +16,12 @@ class TaskRepository {
   virtual Result<Task> create(const NewTask& task) = 0;
   virtual Result<Task> get(UserId owner, TaskId id) = 0;
   virtual Result<TaskPage> list(UserId owner, const TaskQuery& query) = 0;
+  // list() for a caller whose token carries `token_version`, read together
+  // with the check that `owner` still exists with that token version
+  // (Unauthenticated, nothing listed, otherwise), so that an adapter can
+  // answer the check and the page in one database round trip.
+  virtual Result<TaskPage> list_for_token(UserId owner, std::int64_t token_version,
+                                          const TaskQuery& query) = 0;
   // Applies the fields present in `patch` and sets updated_at = now.
   virtual Result<Task> update(UserId owner, TaskId id, const TaskPatch& patch, Timestamp now) = 0;
   // Flips `completed` atomically and sets updated_at = now.
