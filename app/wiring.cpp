@@ -132,20 +132,18 @@ void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const memory
 
   // Database work runs on the I/O threads (see todo_http_requests_in_flight
   // and the pool figures); bcrypt has the one worker pool.
-  {
-    const http::Lane l = http::Lane::Crypto;
-    const http::Metrics::Labels labels{{"lane", "crypto"}};
-    metrics.add_gauge("todo_worker_threads", "Worker threads per lane (crypto: bcrypt).", labels,
-                      [&server, l, as_double] { return as_double(server.lane_stats(l).threads); });
-    metrics.add_gauge("todo_worker_busy", "Worker threads running a request, per lane.", labels,
-                      [&server, l, as_double] { return as_double(server.lane_stats(l).busy); });
-    metrics.add_gauge("todo_worker_queue_depth", "Requests queued for a worker, per lane.", labels,
-                      [&server, l, as_double] { return as_double(server.lane_stats(l).queued); });
-    metrics.add_gauge("todo_worker_queue_capacity", "Queue bound per lane; beyond it requests get 503.", labels,
-                      [&server, l, as_double] { return as_double(server.lane_stats(l).capacity); });
-    metrics.add_counter("todo_worker_rejected_total", "Requests answered 503 because the lane's queue was full.",
-                        labels, [&server, l, as_double] { return as_double(server.lane_stats(l).rejected); });
-  }
+  const http::Metrics::Labels crypto{{"lane", "crypto"}};
+  const auto lane = [&server] { return server.lane_stats(http::Lane::Crypto); };
+  metrics.add_gauge("todo_worker_threads", "Worker threads per lane (crypto: bcrypt).", crypto,
+                    [lane, as_double] { return as_double(lane().threads); });
+  metrics.add_gauge("todo_worker_busy", "Worker threads running a request, per lane.", crypto,
+                    [lane, as_double] { return as_double(lane().busy); });
+  metrics.add_gauge("todo_worker_queue_depth", "Requests queued for a worker, per lane.", crypto,
+                    [lane, as_double] { return as_double(lane().queued); });
+  metrics.add_gauge("todo_worker_queue_capacity", "Queue bound per lane; beyond it requests get 503.", crypto,
+                    [lane, as_double] { return as_double(lane().capacity); });
+  metrics.add_counter("todo_worker_rejected_total", "Requests answered 503 because the lane's queue was full.",
+                      crypto, [lane, as_double] { return as_double(lane().rejected); });
 
   metrics.add_counter("todo_login_throttle_refusals_total", "Logins and sign-ups refused with 429 by the throttle.",
                       {{"kind", "login"}}, [&throttle, as_double] { return as_double(throttle.login_refusals()); });
