@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -101,11 +104,15 @@ std::string compiler_name() {
 double resident_bytes() {
   std::FILE* statm = std::fopen("/proc/self/statm", "re");
   if (statm == nullptr) return std::nan("");
-  unsigned long long total_pages = 0;
-  unsigned long long resident_pages = 0;
-  const int read = std::fscanf(statm, "%llu %llu", &total_pages, &resident_pages);
+  std::array<char, 128> text{};
+  const std::size_t n = std::fread(text.data(), 1, text.size() - 1, statm);
   std::fclose(statm);
-  if (read != 2) return std::nan("");
+  // "<total pages> <resident pages> ...": the second field.
+  const char* const begin = text.data();
+  const char* const end = begin + n;
+  const char* const field = std::find(begin, end, ' ');
+  unsigned long long resident_pages = 0;
+  if (field == end || std::from_chars(field + 1, end, resident_pages).ec != std::errc{}) return std::nan("");
   return static_cast<double>(resident_pages) * static_cast<double>(sysconf(_SC_PAGESIZE));
 }
 
