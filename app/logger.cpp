@@ -2,42 +2,107 @@
 
 #include <array>
 #include <chrono>
-#include <cstdio>
+#include <charconv>
 #include <ctime>
 #include <string>
+
+#include "todo/http/json_text.hpp"
 
 namespace todo::app {
 namespace {
 
-// "2026-11-24T10:00:00.123Z": UTC, millisecond precision, sortable.
-std::string timestamp() {
+// "2026-11-24T10:00:00.123Z": UTC, millisecond precision, sortable. The
+// calendar part is formatted once per second per thread.
+void append_timestamp(std::string& out) {
+  thread_local std::time_t cached_second = -1;
+  thread_local std::array<char, 24> cached{};
+  thread_local std::size_t cached_size = 0;
   const auto now = std::chrono::system_clock::now();
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 32> text{};
-  const std::size_t n = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &utc);
-  std::string out(text.data(), n);
-  std::array<char, 8> fraction{};
-  const int m = std::snprintf(fraction.data(), fraction.size(), ".%03dZ", static_cast<int>(millis));
-  if (m > 0) out.append(fraction.data(), static_cast<std::size_t>(m));
-  return out;
+  if (seconds != cached_second) {
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    cached_size = std::strftime(cached.data(), cached.size(), "%Y-%m-%dT%H:%M:%S", &utc);
+    cached_second = seconds;
+  }
+  out.append(cached.data(), cached_size);
+  const auto millis = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
+  const std::array<char, 5> fraction{'.', static_cast<char>('0' + millis / 100),
+                                     static_cast<char>('0' + millis / 10 % 10), static_cast<char>('0' + millis % 10),
+                                     'Z'};
+  out.append(fraction.data(), fraction.size());
+}
+
+void append_key(std::string& out, std::string_view key) {
+  out += ',';
+  http::append_json_string(out, key);
+  out += ':';
+}
+
+void append_integer(std::string& out, std::int64_t value) {
+  std::array<char, 24> text{};
+  const auto result = std::to_chars(text.data(), text.data() + text.size(), value);
+  out.append(text.data(), result.ptr);
 }
 
 }  // namespace
 
+LogLine::LogLine(LogLevel level, std::string_view message) : level_(level) {
+  text_.reserve(256);
+  text_ += "{\"ts\":\"";
+  append_timestamp(text_);
+  text_ += "\",\"level\":\"";
+  text_ += to_string(level);
+  text_ += "\",\"msg\":";
+  http::append_json_string(text_, message);
+}
+
+LogLine& LogLine::field(std::string_view key, std::string_view value) {
+  append_key(text_, key);
+  http::append_json_string(text_, value);
+  return *this;
+}
+
+LogLine& LogLine::number(std::string_view key, std::int64_t value) {
+  append_key(text_, key);
+  append_integer(text_, value);
+  return *this;
+}
+
+LogLine& LogLine::thousandths(std::string_view key, std::int64_t value) {
+  append_key(text_, key);
+  if (value < 0) {
+    text_ += '-';
+    value = -value;
+  }
+  append_integer(text_, value / 1000);
+  const auto rest = static_cast<int>(value % 1000);
+  const std::array<char, 4> fraction{'.', static_cast<char>('0' + rest / 100), static_cast<char>('0' + rest / 10 % 10),
+                                     static_cast<char>('0' + rest % 10)};
+  text_.append(fraction.data(), fraction.size());
+  return *this;
+}
+
+std::string LogLine::text() const {
+  std::string line;
+  line.reserve(text_.size() + 2);
+  line += text_;
+  line += "}\n";
+  return line;
+}
+
 void Logger::write(LogLevel level, std::string_view message) {
   if (!enabled(level)) return;
-  std::string line = timestamp();
-  line += ' ';
-  line += to_string(level);
-  line += ' ';
-  line += message;
-  line += '\n';
+  write(LogLine(level, message));
+}
+
+void Logger::write(const LogLine& line) {
+  if (!enabled(line.level())) return;
+  const std::string text = line.text();
   std::lock_guard lock(mutex_);
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fwrite(text.data(), 1, text.size(), out_);
+  std::fflush(out_);
 }
 
 }  // namespace todo::app

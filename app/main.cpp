@@ -1,6 +1,6 @@
 // todo-server: configuration from the environment (SPEC §5), then serve.
 
-#include <cstdio>
+#include <string>
 #include <exception>
 #include <thread>
 
@@ -12,7 +12,7 @@ int main() {
   using namespace todo::app;
   const auto config = parse_config(read_environment(), std::thread::hardware_concurrency());
   if (!config) {
-    std::fprintf(stderr, "todo-server: %s\n", config.error().message.c_str());
+    Logger(LogLevel::Error).write(LogLevel::Error, "invalid configuration: " + config.error().message);
     return kExitBadConfig;
   }
   Logger log(config->log_level);

@@ -1,6 +1,12 @@
 #include "wiring.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -17,6 +23,7 @@
 #include "todo/crypto/bcrypt_hasher.hpp"
 #include "todo/crypto/jwt_hs256.hpp"
 #include "todo/http/handler.hpp"
+#include "todo/http/metrics.hpp"
 #include "todo/http/server.hpp"
 #include "todo/memory/in_process_login_throttle.hpp"
 #include "todo/pg/migrations.hpp"
@@ -61,47 +68,95 @@ std::string url_host(const std::string& bind) {
   return bind.find(':') == std::string::npos ? bind : "[" + bind + "]";
 }
 
-bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-// The subject of a correctly signed bearer token, for the access log. It
-// is not an authentication decision (the Handler makes that): a revoked
-// token still names its user here.
-std::string token_subject(const core::TokenVerifier& verifier, const http::Request& request) {
-  const auto header = request.header("Authorization");
-  if (!header) return {};
-  const std::string_view value = *header;
-  const auto space = value.find(' ');
-  if (space == std::string_view::npos || !iequals_ascii(value.substr(0, space), "bearer")) return {};
-  const auto claims = verifier.verify(value.substr(space + 1));
-  return claims ? std::to_string(claims->user_id) : std::string();
-}
-
+// One JSON line per response. A 500 with a cause is logged at error level
+// whatever LOG_LEVEL says; the rest at info, so warn and error turn the
+// access log off.
 void log_access(Logger& log, const http::AccessRecord& record) {
-  std::string line;
-  line.reserve(128);
-  line += record.method;
-  line += ' ';
-  line += record.path;
-  line += ' ';
-  line += std::to_string(record.status);
-  std::array<char, 32> ms{};
-  const int n = std::snprintf(ms.data(), ms.size(), " %.1fms",
-                              static_cast<double>(record.duration.count()) / 1000.0);
-  if (n > 0) line.append(ms.data(), static_cast<std::size_t>(n));
-  line += " peer=";
-  line += record.peer;
-  if (!record.user.empty()) {
-    line += " user=";
-    line += record.user;
-  }
-  log.write(LogLevel::Info, line);
+  const LogLevel level = record.error.empty() ? LogLevel::Info : LogLevel::Error;
+  if (!log.enabled(level)) return;
+  LogLine line(level, "access");
+  line.field("method", record.method)
+      .field("path", record.path)
+      .field("route", record.route)
+      .number("status", record.status)
+      .thousandths("duration_ms", record.duration.count())
+      .number("bytes", static_cast<std::int64_t>(record.bytes))
+      .field("peer", record.peer);
+  if (record.user_id != 0) line.number("user_id", record.user_id);
+  line.field("request_id", record.request_id);
+  if (!record.error.empty()) line.field("error", record.error);
+  log.write(line);
+}
+
+std::string compiler_name() {
+#if defined(__clang__)
+  std::string name = "clang " __clang_version__;
+#elif defined(__GNUC__)
+  std::string name = "gcc " __VERSION__;
+#else
+  std::string name = "unknown";
+#endif
+  while (!name.empty() && name.back() == ' ') name.pop_back();
+  return name;
+}
+
+// Resident set size from /proc (Linux); NaN where there is none.
+double resident_bytes() {
+  std::FILE* statm = std::fopen("/proc/self/statm", "re");
+  if (statm == nullptr) return std::nan("");
+  std::array<char, 128> text{};
+  const std::size_t n = std::fread(text.data(), 1, text.size() - 1, statm);
+  std::fclose(statm);
+  // "<total pages> <resident pages> ...": the second field.
+  const char* const begin = text.data();
+  const char* const end = begin + n;
+  const char* const field = std::find(begin, end, ' ');
+  unsigned long long resident_pages = 0;
+  if (field == end || std::from_chars(field + 1, end, resident_pages).ec != std::errc{}) return std::nan("");
+  return static_cast<double>(resident_pages) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+// Everything /metrics shows besides the HTTP figures the server records.
+void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const memory::InProcessLoginThrottle& throttle,
+                      const http::Server& server) {
+  const auto as_double = [](auto value) { return static_cast<double>(value); };
+  metrics.add_gauge("todo_db_pool_size", "Most database connections the pool opens (DB_POOL_SIZE).", {},
+                    [&pool, as_double] { return as_double(pool.stats().size); });
+  metrics.add_gauge("todo_db_pool_connections", "Open database connections by state.", {{"state", "idle"}},
+                    [&pool, as_double] { return as_double(pool.stats().idle); });
+  metrics.add_gauge("todo_db_pool_connections", "Open database connections by state.", {{"state", "in_use"}},
+                    [&pool, as_double] { return as_double(pool.stats().in_use); });
+  metrics.add_gauge("todo_db_pool_waiting", "Requests waiting for a free database connection.", {},
+                    [&pool, as_double] { return as_double(pool.stats().waiting); });
+  metrics.add_counter("todo_db_pool_acquire_timeouts_total",
+                      "Requests that got no database connection before the deadline (all busy).", {},
+                      [&pool, as_double] { return as_double(pool.stats().acquire_timeouts); });
+  metrics.add_counter("todo_db_pool_acquire_errors_total",
+                      "Requests that got no database connection because the database was unreachable.", {},
+                      [&pool, as_double] { return as_double(pool.stats().acquire_errors); });
+  metrics.add_gauge("todo_db_up", "1 when the last attempt to reach the database succeeded.", {},
+                    [&pool] { return pool.reachable() ? 1.0 : 0.0; });
+
+  // Database work runs on the I/O threads (see todo_http_requests_in_flight
+  // and the pool figures); bcrypt has the one worker pool.
+  const http::Metrics::Labels crypto{{"lane", "crypto"}};
+  const auto lane = [&server] { return server.lane_stats(http::Lane::Crypto); };
+  metrics.add_gauge("todo_worker_threads", "Worker threads per lane (crypto: bcrypt).", crypto,
+                    [lane, as_double] { return as_double(lane().threads); });
+  metrics.add_gauge("todo_worker_busy", "Worker threads running a request, per lane.", crypto,
+                    [lane, as_double] { return as_double(lane().busy); });
+  metrics.add_gauge("todo_worker_queue_depth", "Requests queued for a worker, per lane.", crypto,
+                    [lane, as_double] { return as_double(lane().queued); });
+  metrics.add_gauge("todo_worker_queue_capacity", "Queue bound per lane; beyond it requests get 503.", crypto,
+                    [lane, as_double] { return as_double(lane().capacity); });
+  metrics.add_counter("todo_worker_rejected_total", "Requests answered 503 because the lane's queue was full.",
+                      crypto, [lane, as_double] { return as_double(lane().rejected); });
+
+  metrics.add_counter("todo_login_throttle_refusals_total", "Logins and sign-ups refused with 429 by the throttle.",
+                      {{"kind", "login"}}, [&throttle, as_double] { return as_double(throttle.login_refusals()); });
+  metrics.add_counter("todo_login_throttle_refusals_total", "Logins and sign-ups refused with 429 by the throttle.",
+                      {{"kind", "signup"}}, [&throttle, as_double] { return as_double(throttle.signup_refusals()); });
+  metrics.add_gauge("process_resident_memory_bytes", "Resident memory size in bytes.", {}, resident_bytes);
 }
 
 }  // namespace
@@ -154,7 +209,9 @@ int serve(const Config& config, Logger& log) {
   log.write(LogLevel::Info, applied->empty() ? std::string("database schema is current")
                                              : "applied migrations " + join(*applied));
 
+  http::Metrics metrics(http::BuildInfo{TODO_VERSION, compiler_name()});
   http::HandlerOptions handler_options;
+  handler_options.metrics = [&metrics] { return metrics.render(); };
   handler_options.cors_origins = config.cors_origins;
   handler_options.trusted_proxies = config.trusted_proxies;
   pg::Pool& database = *pool;
@@ -172,13 +229,9 @@ int serve(const Config& config, Logger& log) {
   server_options.crypto_threads = std::max<std::size_t>(1, cores / 2);
   server_options.crypto_queue = kCryptoQueuePerThread * server_options.crypto_threads;
   server_options.on_warning = [&log](std::string_view message) { log.write(LogLevel::Warn, message); };
-  if (log.enabled(LogLevel::Info)) {
-    server_options.on_access = [&log](const http::AccessRecord& record) { log_access(log, record); };
-    const core::TokenVerifier& verifier = *tokens;
-    server_options.user_of = [&verifier](const http::Request& request) {
-      return token_subject(verifier, request);
-    };
-  }
+  // Always set: errors are logged at every level (log_access filters).
+  server_options.on_access = [&log](const http::AccessRecord& record) { log_access(log, record); };
+  server_options.metrics = &metrics;
 
   std::unique_ptr<http::Server> server;
   try {
@@ -188,6 +241,7 @@ int serve(const Config& config, Logger& log) {
                                    ": " + e.what());
     return kExitStartupFailed;
   }
+  register_metrics(metrics, *pool, throttle, *server);
 
   // Scripts and tests wait for exactly this line (with the real port when
   // PORT=0), so it goes to stdout and is flushed at once.

@@ -73,9 +73,16 @@ TEST_CASE("a worker pool refuses work once its queue is full") {
   WorkerPool pool("test", 1, 2);
   REQUIRE(pool.try_submit([&] { gate.wait(); }));  // occupies the only thread
   gate.wait_for_waiters(1);
+  CHECK(pool.busy() == 1);
+  CHECK(pool.queued() == 0);
   CHECK(pool.try_submit([&] { gate.wait(); }));  // queued 1 of 2
   CHECK(pool.try_submit([&] { gate.wait(); }));  // queued 2 of 2
+  CHECK(pool.queued() == 2);
+  CHECK(pool.rejected() == 0);
   CHECK_FALSE(pool.try_submit([] {}));
+  CHECK(pool.rejected() == 1);
+  CHECK(pool.threads() == 1);
+  CHECK(pool.capacity() == 2);
   gate.open();
   pool.shutdown();
   CHECK(gate.waiting() >= 1);

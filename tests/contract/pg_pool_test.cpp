@@ -262,6 +262,17 @@ TEST_CASE("with every connection busy, callers get Unavailable at the acquire de
   {
     auto held = pool.acquire();
     REQUIRE(held);
+    CHECK(pool.stats().in_use == 1);
+    CHECK(pool.stats().idle == 0);
+    // A caller blocked for the connection shows as waiting.
+    std::thread waiter([&] { (void)users.find_by_id(ada.id); });
+    const auto until = Clock::now() + 2s;
+    while (pool.stats().waiting == 0 && Clock::now() < until) std::this_thread::sleep_for(5ms);
+    CHECK(pool.stats().waiting == 1);
+    waiter.join();
+    CHECK(pool.stats().waiting == 0);
+    const auto timeouts_before = pool.stats().acquire_timeouts;
+    CHECK(timeouts_before >= 1);
     const auto start = Clock::now();
     auto r = users.find_by_id(ada.id);
     const auto took = ms_since(start);
@@ -269,10 +280,17 @@ TEST_CASE("with every connection busy, callers get Unavailable at the acquire de
     CHECK(r.error().code == core::ErrorCode::Unavailable);
     CHECK(took >= 450);
     CHECK(took < 2000);
+    CHECK(pool.stats().acquire_timeouts > timeouts_before);
     // Busy is not down: readiness keeps saying yes.
     CHECK(pool.ping(100ms));
   }
   CHECK(users.find_by_id(ada.id));
+  const pg::PoolStats after = pool.stats();
+  CHECK(after.size == 1);
+  CHECK(after.open == 1);
+  CHECK(after.idle == 1);
+  CHECK(after.in_use == 0);
+  CHECK(after.acquire_errors == 0);
 }
 
 TEST_CASE("a server that is not there gives Unavailable within the connect timeout", "[postgres][pool]") {
@@ -287,6 +305,8 @@ TEST_CASE("a server that is not there gives Unavailable within the connect timeo
   CHECK_FALSE(pool.last_failure().empty());
   CHECK_FALSE(pool.ping(200ms));
   CHECK(pool.open_connections() == 0);
+  CHECK(pool.stats().acquire_errors >= 2);
+  CHECK(pool.stats().open == 0);
 }
 
 TEST_CASE("a server that accepts but never answers gives Unavailable at the URL's connect timeout, not later",

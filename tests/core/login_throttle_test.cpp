@@ -52,6 +52,11 @@ TEST_CASE("throttle allows logins with up to 9 failures for an email and blocks 
   REQUIRE_FALSE(blocked.has_value());
   CHECK(blocked.error().code == ErrorCode::ResourceExhausted);
   CHECK(blocked.error().retry_after_s.has_value());
+  // Each refusal is counted for /metrics; allowed checks are not.
+  CHECK(f.throttle.login_refusals() == 1);
+  CHECK_FALSE(f.throttle.check_login(kEmail, kAddr).has_value());
+  CHECK(f.throttle.login_refusals() == 2);
+  CHECK(f.throttle.signup_refusals() == 0);
 }
 
 TEST_CASE("throttle Retry-After is the time left in the 15-minute window", "[throttle][login]") {
@@ -173,6 +178,8 @@ TEST_CASE("throttle allows signups up to the per-address limit in an hour", "[th
   REQUIRE_FALSE(blocked.has_value());
   CHECK(blocked.error().code == ErrorCode::ResourceExhausted);
   CHECK(blocked.error().retry_after_s == 3600);
+  CHECK(f.throttle.signup_refusals() == 1);
+  CHECK(f.throttle.login_refusals() == 0);
   CHECK(f.throttle.check_signup(kOtherAddr).has_value());
   f.clock.advance(minutes(59));
   CHECK(code_of(f.throttle.check_signup(kAddr)) == "ResourceExhausted");

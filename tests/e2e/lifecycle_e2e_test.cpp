@@ -294,6 +294,8 @@ TEST_CASE("MAX_CONNECTIONS caps open connections; a closed one frees its slot",
     const auto response = extra.read_response(std::chrono::seconds{3});
     INFO((response ? describe(*response) : std::string("no response")));
     CHECK((!response.has_value() || response->status == 503));
+    // Even this answer, written before any request is read, has a request id.
+    if (response.has_value()) CHECK(response->header("X-Request-Id").value_or("").size() == 32);
   }
   holders.front().reset();
   const auto served = wait_for_status(server.port(), "/healthz", 200, std::chrono::seconds{10});

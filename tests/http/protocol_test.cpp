@@ -141,6 +141,9 @@ TEST_CASE("an exception escaping a route is a generic 500", "[http][errors]") {
   CHECK(detail(r) == "Internal Server Error");
   CHECK(r.body.find("secret") == std::string::npos);
   CHECK(header_or_empty(r, "X-Content-Type-Options") == "nosniff");
+  // The cause is for the operator's log line, which the server writes.
+  CHECK(r.log_error.find("connection string") != std::string::npos);
+  CHECK(r.route == "/readyz");
 }
 
 namespace {
@@ -183,6 +186,8 @@ TEST_CASE("core Internal errors are 500 without leaking their message", "[http][
   CHECK(r.status == 500);
   CHECK(detail(r) == "Internal Server Error");
   CHECK(r.body.find("hunter2") == std::string::npos);
+  CHECK(r.log_error.find("SELECT * FROM tasks") != std::string::npos);
+  CHECK(r.log_user_id == user.user_id);
 }
 
 TEST_CASE("core Unavailable is 503 database unavailable with Retry-After when known", "[http][errors]") {
@@ -239,6 +244,8 @@ TEST_CASE("CORS headers go to allowed origins only", "[http][cors]") {
   const std::string exposed = header_or_empty(allowed, "Access-Control-Expose-Headers");
   CHECK(exposed.find("X-Total-Count") != std::string::npos);
   CHECK(exposed.find("Location") != std::string::npos);
+  // A browser client can read the request id to quote it in a bug report.
+  CHECK(exposed.find("X-Request-Id") != std::string::npos);
 
   const auto other = api.call("GET", "/healthz", "", {{"Origin", "http://evil.example"}});
   CHECK(other.status == 200);
@@ -268,6 +275,7 @@ TEST_CASE("CORS preflight is answered before routing", "[http][cors]") {
     const std::string allowed_headers = header_or_empty(r, "Access-Control-Allow-Headers");
     CHECK(allowed_headers.find("Authorization") != std::string::npos);
     CHECK(allowed_headers.find("Content-Type") != std::string::npos);
+    CHECK(allowed_headers.find("X-Request-Id") != std::string::npos);
     CHECK_FALSE(header_or_empty(r, "Access-Control-Max-Age").empty());
   }
   CHECK(api.handler().lane_for(Request{"OPTIONS", "/api/tasks", headers, "", "127.0.0.1"}) == Lane::Inline);
@@ -328,9 +336,88 @@ TEST_CASE("lane_for sends crypto, database and cheap work to the right pool", "[
   CHECK(lane("DELETE", "/api/tasks/4/") == Lane::Database);
   CHECK(lane("GET", "/readyz") == Lane::Database);
   CHECK(lane("GET", "/healthz") == Lane::Inline);
+  CHECK(lane("GET", "/metrics") == Lane::Inline);
   CHECK(lane("GET", "/openapi.json") == Lane::Inline);
   CHECK(lane("GET", "/") == Lane::Inline);
   CHECK(lane("GET", "/nope") == Lane::Inline);
   CHECK(lane("DELETE", "/api/tasks") == Lane::Inline);
   CHECK(lane("GET", "/auth/signup") == Lane::Inline);
+}
+
+TEST_CASE("GET /metrics serves what HandlerOptions::metrics renders, and is 404 without it", "[http][metrics]") {
+  todo::http::HandlerOptions options;
+  int scrapes = 0;
+  options.metrics = [&scrapes] {
+    ++scrapes;
+    return std::string("# TYPE x counter\nx 1\n");
+  };
+  Api api(options);
+  const auto r = api.call("GET", "/metrics");
+  CHECK(r.status == 200);
+  CHECK(header_or_empty(r, "Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(r.body == "# TYPE x counter\nx 1\n");
+  CHECK(r.route == "/metrics");
+  CHECK(scrapes == 1);
+  // Unauthenticated on purpose (like /healthz): a bearer header changes nothing.
+  CHECK(api.call("GET", "/metrics", "", {{"Authorization", "Bearer nonsense"}}).status == 200);
+  CHECK(api.call("POST", "/metrics").status == 405);
+
+  Api without;
+  const auto missing = without.call("GET", "/metrics");
+  CHECK(missing.status == 404);
+  CHECK(detail(missing) == "Not Found");
+}
+
+TEST_CASE("responses name their route template and authenticated user for the access log", "[http][metrics]") {
+  Api api;
+  const auto alice = api.signup("route-alice@example.com");
+  const auto id = api.create_task(alice.token, R"({"title":"t"})");
+
+  const auto got = api.authed("GET", "/api/tasks/" + std::to_string(id), alice.token);
+  CHECK(got.status == 200);
+  CHECK(got.route == "/api/tasks/{task_id}");
+  CHECK(got.log_user_id == alice.user_id);
+
+  // The list checks its token its own way (one round trip); it names the user too.
+  const auto listed = api.authed("GET", "/api/tasks?limit=5", alice.token);
+  CHECK(listed.status == 200);
+  CHECK(listed.route == "/api/tasks");
+  CHECK(listed.log_user_id == alice.user_id);
+
+  const auto completed = api.authed("PATCH", "/api/tasks/" + std::to_string(id) + "/complete", alice.token);
+  CHECK(completed.route == "/api/tasks/{task_id}/complete");
+  CHECK(completed.log_user_id == alice.user_id);
+
+  // A bad token names nobody, whatever the route.
+  const auto refused = api.authed("GET", "/api/tasks", alice.token + "x");
+  CHECK(refused.status == 401);
+  CHECK(refused.route == "/api/tasks");
+  CHECK(refused.log_user_id == 0);
+
+  const auto login = api.json("POST", "/auth/login",
+                              R"({"email":"route-alice@example.com","password":")" + std::string(todo::test::kPassword) + "\"}");
+  CHECK(login.status == 200);
+  CHECK(login.route == "/auth/login");
+  CHECK(login.log_user_id == alice.user_id);
+  const auto wrong = api.json("POST", "/auth/login", R"({"email":"route-alice@example.com","password":"nope-nope"})");
+  CHECK(wrong.status == 401);
+  CHECK(wrong.log_user_id == 0);
+
+  // Unknown paths and methods share one label, so clients cannot grow the metrics.
+  CHECK(api.call("GET", "/no/such/path/12345").route == "unmatched");
+  CHECK(api.call("DELETE", "/healthz").route == "unmatched");
+  CHECK(api.call("OPTIONS", "/api/tasks", "",
+                 {{"Origin", "http://localhost:3000"}, {"Access-Control-Request-Method", "GET"}})
+            .route == "preflight");
+  CHECK(api.call("GET", "/healthz").route == "/healthz");
+  CHECK(api.call("GET", "/healthz").log_user_id == 0);
+
+  // A revoked token names nobody, on the list's own token check too.
+  const auto fresh = api.json("POST", "/auth/login",
+                              R"({"email":"route-alice@example.com","password":")" + std::string(todo::test::kPassword) + "\"}");
+  const std::string token(body_json(fresh).at("access_token").as_string());
+  CHECK(api.authed("POST", "/auth/logout-all", token).log_user_id == alice.user_id);
+  const auto revoked = api.authed("GET", "/api/tasks", token);
+  CHECK(revoked.status == 401);
+  CHECK(revoked.log_user_id == 0);
 }

@@ -1,7 +1,6 @@
 #include "error_mapping.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <utility>
 #include <vector>
 
@@ -42,10 +41,11 @@ Response error_response(const core::Error& error, std::string_view location) {
       return json_response(status, validation_body(whole, location));
     }
     case core::ErrorCode::Internal: {
-      // The real cause goes to the operator's log, never to the client.
-      const std::string line = "todo-http: internal error: " + error.message + "\n";
-      std::fputs(line.c_str(), stderr);
-      return detail_response(status, "Internal Server Error");
+      // The real cause goes to the operator's log (the access line), never
+      // to the client.
+      Response response = detail_response(status, "Internal Server Error");
+      response.log_error = "internal error: " + error.message;
+      return response;
     }
     case core::ErrorCode::Unavailable: {
       // Not logged here: the database adapter reports its own failures, and a

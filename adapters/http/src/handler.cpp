@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -21,6 +20,7 @@
 #include "error_mapping.hpp"
 #include "json_io.hpp"
 #include "todo/core/validation.hpp"
+#include "todo/http/metrics.hpp"
 #include "todo/http/router.hpp"
 #include "todo/web/assets.hpp"
 #include "url_encoding.hpp"
@@ -30,8 +30,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kCorsAllowMethods = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
-constexpr std::string_view kCorsAllowHeaders = "Authorization, Content-Type";
-constexpr std::string_view kCorsExposeHeaders = "X-Total-Count, Location";
+constexpr std::string_view kCorsAllowHeaders = "Authorization, Content-Type, X-Request-Id";
+constexpr std::string_view kCorsExposeHeaders = "X-Total-Count, Location, X-Request-Id";
 constexpr std::string_view kCorsMaxAgeSeconds = "600";
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -162,6 +162,11 @@ struct Exchange {
   const HandlerOptions& options;
   const Request& request;
   const Target& target;
+  // Who the request turned out to be from, for the access log: set when a
+  // token was accepted or a login/sign-up succeeded.
+  core::UserId& user_id;
+  // The route label, known before the route runs (so a 500 still has it).
+  std::string_view& route;
 };
 
 // A decoded body, or the response that refuses it.
@@ -200,6 +205,7 @@ core::Result<core::User> authenticate(const Exchange& x) {
   if (!user && user.error().code == core::ErrorCode::Unauthenticated) {
     return core::Error::unauthenticated(core::kInvalidCredentials);
   }
+  if (user) x.user_id = user->id;
   return user;
 }
 
@@ -225,6 +231,7 @@ Response signup(const Exchange& x) {
   cmd->client_address = client_address(x.request, x.options.trusted_proxies);
   core::Result<core::AuthSession> session = x.auth.signup(*cmd);
   if (!session) return error_response(session.error());
+  x.user_id = session->user.id;
   return session_response(201, *session);
 }
 
@@ -254,6 +261,7 @@ Response login(const Exchange& x) {
     }
     return error_response(error);
   }
+  x.user_id = session->user.id;
   return session_response(200, *session);
 }
 
@@ -301,6 +309,9 @@ Response list_tasks(const Exchange& x) {
     if (!user) return error_response(user.error());
     return query ? error_response(page.error()) : error_response(query.error(), "query");
   }
+  // The token is ours (signature checked); the log names its user unless
+  // the read found it revoked.
+  if (page || page.error().code != core::ErrorCode::Unauthenticated) x.user_id = claims->user_id;
   if (!page) return error_response(page.error());
   Response response = json_response(200, tasks_json(page->items));
   response.set_header("X-Total-Count", std::to_string(page->total));
@@ -443,21 +454,24 @@ Response preflight(const Exchange& x) {
   return response;
 }
 
-Response dispatch(const Exchange& x) {
-  if (is_preflight(x.request)) return preflight(x);
-  const RouteMatch match = match_route(x.request.method, x.target.path);
-  if (match.kind == RouteMatch::Kind::NotFound) return detail_response(404, "Not Found");
-  if (match.kind == RouteMatch::Kind::MethodNotAllowed) {
-    Response response = detail_response(405, "Method Not Allowed");
-    response.set_header("Allow", match.allow);
-    return response;
-  }
+Response serve_metrics(const Exchange& x) {
+  if (!x.options.metrics) return detail_response(404, "Not Found");
+  Response response;
+  response.status = 200;
+  response.set_header("Content-Type", std::string(kMetricsContentType));
+  response.set_header("Cache-Control", "no-store");
+  response.body = x.options.metrics();
+  return response;
+}
+
+Response answer_route(const Exchange& x, const RouteMatch& match) {
   switch (match.route->endpoint) {
     case Endpoint::WebClient: return web_asset(x, match);
     case Endpoint::Healthz: return simple_json(200, {{"status", "ok"}});
     case Endpoint::Readyz:
       if (x.options.ready && x.options.ready()) return simple_json(200, {{"status", "ready"}});
       return error_response(core::Error::unavailable("readiness check failed"));
+    case Endpoint::Metrics: return serve_metrics(x);
     case Endpoint::OpenApi: return json_response(200, std::string(openapi_document()));
     case Endpoint::Signup: return signup(x);
     case Endpoint::Login: return login(x);
@@ -472,6 +486,23 @@ Response dispatch(const Exchange& x) {
     case Endpoint::DeleteTask: return task_route(x, match);
   }
   return error_response(core::Error::internal("route without a handler"));
+}
+
+Response dispatch(const Exchange& x) {
+  if (is_preflight(x.request)) {
+    x.route = kRoutePreflight;
+    return preflight(x);
+  }
+  const RouteMatch match = match_route(x.request.method, x.target.path);
+  if (match.kind != RouteMatch::Kind::Found) {
+    x.route = kRouteUnmatched;
+    if (match.kind == RouteMatch::Kind::NotFound) return detail_response(404, "Not Found");
+    Response response = detail_response(405, "Method Not Allowed");
+    response.set_header("Allow", match.allow);
+    return response;
+  }
+  x.route = match.route->path;
+  return answer_route(x, match);
 }
 
 bool is_auth_path(std::string_view path) {
@@ -494,18 +525,17 @@ void decorate(const Request& request, std::string_view path, const HandlerOption
   if (named) response.set_header("Access-Control-Allow-Credentials", "true");
 }
 
-// Logs and answers an exception that escaped a route; must not throw itself.
+// Answers an exception that escaped a route, with its cause for the log;
+// must not throw itself.
 Response internal_error(const char* what) noexcept {
-  std::fputs("todo-http: unhandled exception: ", stderr);
-  std::fputs(what, stderr);
-  std::fputs("\n", stderr);
+  Response response;
   try {
-    return detail_response(500, "Internal Server Error");
+    response = detail_response(500, "Internal Server Error");
+    response.log_error = std::string("unhandled exception: ") + what;
   } catch (...) {
-    Response bare;
-    bare.status = 500;
-    return bare;
+    response.status = 500;
   }
+  return response;
 }
 
 }  // namespace
@@ -522,6 +552,7 @@ Lane Handler::lane_for(const Request& request) const {
     switch (match.route->endpoint) {
       case Endpoint::WebClient:
       case Endpoint::Healthz:
+      case Endpoint::Metrics:
       case Endpoint::OpenApi: return Lane::Inline;
       case Endpoint::Signup:
       case Endpoint::Login:
@@ -537,15 +568,19 @@ Lane Handler::lane_for(const Request& request) const {
 Response Handler::handle(const Request& request) const {
   Response response;
   std::string path = "/";
+  core::UserId user_id = 0;
+  std::string_view route;
   try {
     const Target target = split_target(request.target);
     path = target.path;
-    response = dispatch(Exchange{auth_, tasks_, options_, request, target});
+    response = dispatch(Exchange{auth_, tasks_, options_, request, target, user_id, route});
   } catch (const std::exception& e) {
     response = internal_error(e.what());
   } catch (...) {
     response = internal_error("non-standard exception");
   }
+  response.route = route;
+  response.log_user_id = user_id;
   try {
     decorate(request, path, options_, response);
   } catch (...) {

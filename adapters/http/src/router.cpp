@@ -12,6 +12,7 @@ constexpr std::array kRoutes{
     Route{"GET", "/static/{file}", Endpoint::WebClient},
     Route{"GET", "/healthz", Endpoint::Healthz},
     Route{"GET", "/readyz", Endpoint::Readyz},
+    Route{"GET", "/metrics", Endpoint::Metrics},
     Route{"GET", "/openapi.json", Endpoint::OpenApi},
     Route{"POST", "/auth/signup", Endpoint::Signup},
     Route{"POST", "/api/auth/signup", Endpoint::Signup},

@@ -32,6 +32,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "todo/http/request_id.hpp"
 #include "todo/http/worker_pool.hpp"
 
 namespace todo::http {
@@ -53,18 +54,19 @@ constexpr std::size_t kReadAhead = 64 * 1024;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // Written straight to a socket accepted over MAX_CONNECTIONS: no session,
-// no parsing, nothing held.
-constexpr std::string_view kOverCapacity =
+// no parsing, nothing held (the X-Request-Id header goes in between).
+constexpr std::string_view kOverCapacityHead =
     "HTTP/1.1 503 Service Unavailable\r\n"
     "Content-Type: application/json\r\n"
     "X-Content-Type-Options: nosniff\r\n"
     "Cache-Control: no-store\r\n"
     "Retry-After: 1\r\n"
-    "Connection: close\r\n"
+    "Connection: close\r\n";
+constexpr std::string_view kOverCapacityTail =
     "Content-Length: 24\r\n"
     "\r\n"
     "{\"detail\":\"server busy\"}";
-static_assert(kOverCapacity.size() - kOverCapacity.find("\r\n\r\n") - 4 == 24, "Content-Length above");
+static_assert(kOverCapacityTail.size() - kOverCapacityTail.find("\r\n\r\n") - 4 == 24, "Content-Length above");
 
 std::string to_std(beast::string_view text) { return std::string(text.data(), text.size()); }
 
@@ -105,7 +107,9 @@ Response safe_handle(const Handler& handler, const Request& request) {
   } catch (...) {
     // The Handler promises not to throw; this keeps a broken promise from
     // killing a worker thread.
-    return error_response(500, "Internal Server Error");
+    Response response = error_response(500, "Internal Server Error");
+    response.log_error = "the handler threw";
+    return response;
   }
 }
 
@@ -138,6 +142,8 @@ class Engine {
 
   const ServerOptions& options() const noexcept { return options_; }
   const Handler& handler() const noexcept { return handler_; }
+  Metrics* metrics() const noexcept { return options_.metrics; }
+  LaneStats lane_stats(Lane lane) const noexcept;
   bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
   WorkerPool& crypto_pool() { return crypto_pool_; }
   void forget(const Session* session);
@@ -184,9 +190,14 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)),
         buffer_(server.options().header_limit + kReadAhead),
         server_(server),
-        peer_(peer_of(stream_.socket())) {}
+        peer_(peer_of(stream_.socket())) {
+    if (Metrics* metrics = server_.metrics()) metrics->connection_opened();
+  }
 
-  ~Session() { server_.forget(this); }
+  ~Session() {
+    if (Metrics* metrics = server_.metrics()) metrics->connection_closed();
+    server_.forget(this);
+  }
 
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -311,7 +322,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (parser_ && !parser_->get().method_string().empty()) {
       note_request_line(parser_->get().method_string(), parser_->get().target());
     }
-    user_.clear();
+    // The fields Beast parsed before the error are kept: a 413 has them all,
+    // a 431 those before the oversized one, a garbled request line none
+    // (a new id then).
+    note_request_id(parser_ ? parser_->get()["X-Request-Id"] : beast::string_view());
     keep_alive_ = false;
     write(error_response(status, detail));
   }
@@ -322,6 +336,18 @@ class Session : public std::enable_shared_from_this<Session> {
     path_ = to_std(query == beast::string_view::npos ? target : target.substr(0, query));
   }
 
+  // The client's X-Request-Id when it is sane, else a new one; also the
+  // start of the request for the in-flight gauge (on_write ends it).
+  void note_request_id(beast::string_view given) {
+    const std::string_view id(given.data(), given.size());
+    if (is_valid_request_id(id)) {
+      request_id_.assign(id);
+    } else {
+      assign_new_request_id(request_id_);
+    }
+    if (Metrics* metrics = server_.metrics()) metrics->request_started();
+  }
+
   void dispatch_request() {
     phase_ = Phase::Handling;
     started_ = SteadyClock::now();
@@ -329,6 +355,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.reset();
     keep_alive_ = message.keep_alive();
     note_request_line(message.method_string(), message.target());
+    note_request_id(message["X-Request-Id"]);
 
     Request request;
     request.method = to_std(message.method_string());
@@ -338,7 +365,6 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(message.body());
     request.peer_address = peer_;
-    user_ = server_.options().user_of ? server_.options().user_of(request) : std::string();
 
     Lane lane = Lane::Database;
     try {
@@ -367,11 +393,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void write(Response answer) {
     phase_ = Phase::Writing;
-    if (answer.status < 100 || answer.status > 599) answer = error_response(500, "Internal Server Error");
+    if (answer.status < 100 || answer.status > 599) {
+      answer = error_response(500, "Internal Server Error");
+      answer.log_error = "the handler answered with an invalid status";
+    }
+    route_ = answer.route.empty() ? kRouteNone : answer.route;
+    user_id_ = answer.log_user_id;
+    error_ = std::move(answer.log_error);
     response_ = {};
     response_.version(11);
     response_.result(static_cast<unsigned>(answer.status));
     for (auto& header : answer.headers) response_.insert(header.name, header.value);
+    response_.set("X-Request-Id", request_id_);
     if (!answer.header("X-Content-Type-Options")) {
       response_.set("X-Content-Type-Options", "nosniff");
     }
@@ -398,10 +431,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_write(beast::error_code ec, std::size_t /*bytes*/) {
+    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started_);
+    const int status = static_cast<int>(response_.result_int());
+    if (Metrics* metrics = server_.metrics()) {
+      metrics->observe_request(route_, method_, status, elapsed);
+      metrics->request_finished();
+    }
     if (const auto& log = server_.options().on_access) {
-      log(AccessRecord{method_, path_, static_cast<int>(response_.result_int()),
-                       std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started_),
-                       peer_, user_});
+      log(AccessRecord{method_, path_, route_, status, elapsed, response_.body().size(), peer_, user_id_,
+                       request_id_, error_});
     }
     if (ec) {
       close();
@@ -455,7 +493,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   std::string method_;
   std::string path_;
-  std::string user_;
+  std::string request_id_;
+  std::string_view route_ = kRouteNone;  // static storage (the route table)
+  std::int64_t user_id_ = 0;
+  std::string error_;
   SteadyClock::time_point started_{};
 };
 
@@ -476,6 +517,12 @@ Engine::Engine(ServerOptions options, const Handler& handler)
   acceptor_.bind(endpoint);
   acceptor_.listen(net::socket_base::max_listen_connections);
   port_ = acceptor_.local_endpoint().port();
+}
+
+LaneStats Engine::lane_stats(Lane lane) const noexcept {
+  if (lane != Lane::Crypto) return {};  // run on the I/O threads: no pool
+  const WorkerPool& pool = crypto_pool_;
+  return LaneStats{pool.threads(), pool.capacity(), pool.queued(), pool.busy(), pool.rejected()};
 }
 
 void Engine::forget(const Session* session) {
@@ -520,9 +567,17 @@ void Engine::admit(tcp::socket socket) {
     return;
   }
   // Over the cap: answer without reading, never block the accept loop.
+  if (options_.metrics != nullptr) options_.metrics->connection_refused();
+  std::string answer;
+  answer.reserve(kOverCapacityHead.size() + kOverCapacityTail.size() + 64);
+  answer += kOverCapacityHead;
+  answer += "X-Request-Id: ";
+  answer += new_request_id();
+  answer += "\r\n";
+  answer += kOverCapacityTail;
   beast::error_code ignored;
   socket.non_blocking(true, ignored);
-  socket.write_some(net::buffer(kOverCapacity.data(), kOverCapacity.size()), ignored);
+  socket.write_some(net::buffer(answer.data(), answer.size()), ignored);
   socket.shutdown(tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
 }
@@ -624,6 +679,8 @@ Server::Server(ServerOptions options, const Handler& handler)
 Server::~Server() = default;
 
 std::uint16_t Server::port() const noexcept { return impl_->port(); }
+
+LaneStats Server::lane_stats(Lane lane) const noexcept { return impl_->lane_stats(lane); }
 
 void Server::run() { impl_->run(); }
 

@@ -17,8 +17,12 @@ WorkerPool::~WorkerPool() { shutdown(); }
 bool WorkerPool::try_submit(Job job) {
   {
     std::lock_guard lock(mutex_);
-    if (closed_ || queue_.size() >= capacity_) return false;
+    if (closed_ || queue_.size() >= capacity_) {
+      if (!closed_) rejected_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
     queue_.push_back(std::move(job));
+    queued_.store(queue_.size(), std::memory_order_relaxed);
   }
   ready_.notify_one();
   return true;
@@ -30,6 +34,7 @@ void WorkerPool::shutdown() {
     std::lock_guard lock(mutex_);
     closed_ = true;
     dropped.swap(queue_);
+    queued_.store(0, std::memory_order_relaxed);
   }
   ready_.notify_all();
   for (auto& thread : threads_) {
@@ -48,8 +53,12 @@ void WorkerPool::work() {
       if (closed_) return;
       job = std::move(queue_.front());
       queue_.pop_front();
+      queued_.store(queue_.size(), std::memory_order_relaxed);
+      busy_.fetch_add(1, std::memory_order_relaxed);
     }
     job();
+    job = nullptr;  // its captures die before the worker counts as idle
+    busy_.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 

@@ -59,7 +59,10 @@ Result<void> InProcessLoginThrottle::check_login(std::string_view email, std::st
   const long long by_address = blocked_for(address_failures_, std::string(address), limits_.address_max_failures,
                                            limits_.failure_window, now);
   const long long wait = std::max(by_email, by_address);
-  if (wait > 0) return Error::resource_exhausted(kTooMany, wait);
+  if (wait > 0) {
+    login_refusals_.fetch_add(1, std::memory_order_relaxed);
+    return Error::resource_exhausted(kTooMany, wait);
+  }
   return {};
 }
 
@@ -85,7 +88,10 @@ Result<void> InProcessLoginThrottle::check_signup(std::string_view address) {
   const std::lock_guard lock(mutex_);
   const std::string key(address);
   const long long wait = blocked_for(signups_, key, limits_.signup_per_address, limits_.signup_window, now);
-  if (wait > 0) return Error::resource_exhausted(kTooMany, wait);
+  if (wait > 0) {
+    signup_refusals_.fetch_add(1, std::memory_order_relaxed);
+    return Error::resource_exhausted(kTooMany, wait);
+  }
   add(signups_, key, limits_.signup_per_address, limits_.signup_window, now);
   return {};
 }

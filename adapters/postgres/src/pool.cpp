@@ -80,18 +80,31 @@ core::Result<Pool::Lease> Pool::acquire_until(Deadline deadline, bool& exhausted
   exhausted = false;
   std::vector<std::unique_ptr<Connection>> dropped;  // closed after unlocking
   std::unique_lock lock(mutex_);
+  // Under mutex_: keeps the lock-free mirrors for stats() current.
+  const auto publish = [this] {
+    open_count_.store(open_, std::memory_order_relaxed);
+    idle_count_.store(idle_.size(), std::memory_order_relaxed);
+  };
   for (;;) {
     while (!idle_.empty()) {
       auto connection = std::move(idle_.back());
       idle_.pop_back();
-      if (connection->usable()) return Lease(*this, std::move(connection));
+      if (connection->usable()) {
+        publish();
+        return Lease(*this, std::move(connection));
+      }
       dropped.push_back(std::move(connection));
       --open_;
     }
     if (open_ < options_.size) {
       const auto now = steady_clock::now();
-      if (now < connect_blocked_until_) return core::Error::unavailable(kUnavailableMessage);
+      if (now < connect_blocked_until_) {
+        publish();
+        acquire_errors_.fetch_add(1, std::memory_order_relaxed);
+        return core::Error::unavailable(kUnavailableMessage);
+      }
       ++open_;
+      publish();
       lock.unlock();
       dropped.clear();
       std::vector<const char*> keywords;
@@ -108,15 +121,21 @@ core::Result<Pool::Lease> Pool::acquire_until(Deadline deadline, bool& exhausted
         return Lease(*this, std::move(*opened));
       }
       --open_;
+      publish();
+      acquire_errors_.fetch_add(1, std::memory_order_relaxed);
       connect_blocked_until_ = steady_clock::now() + options_.reconnect_backoff;
       last_failure_ = std::move(failure);
       reachable_.store(false);
       available_.notify_all();  // waiters give up quickly instead of queueing to fail
       return std::move(opened).error();
     }
-    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-        open_ >= options_.size) {
+    publish();
+    waiting_.fetch_add(1, std::memory_order_relaxed);
+    const std::cv_status woke = available_.wait_until(lock, deadline);
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
+    if (woke == std::cv_status::timeout && idle_.empty() && open_ >= options_.size) {
       exhausted = true;
+      acquire_timeouts_.fetch_add(1, std::memory_order_relaxed);
       return core::Error::unavailable(kUnavailableMessage);
     }
   }
@@ -131,6 +150,8 @@ void Pool::give_back(std::unique_ptr<Connection> connection) noexcept {
     } else {
       --open_;
     }
+    open_count_.store(open_, std::memory_order_relaxed);
+    idle_count_.store(idle_.size(), std::memory_order_relaxed);
   }
   available_.notify_one();
   // A dropped connection is closed here, outside the lock.
@@ -156,6 +177,18 @@ void Pool::note_reachable(bool reachable) noexcept { reachable_.store(reachable)
 std::size_t Pool::open_connections() const {
   std::lock_guard lock(mutex_);
   return open_;
+}
+
+PoolStats Pool::stats() const noexcept {
+  PoolStats stats;
+  stats.size = options_.size;
+  stats.open = open_count_.load(std::memory_order_relaxed);
+  stats.idle = idle_count_.load(std::memory_order_relaxed);
+  stats.in_use = stats.open > stats.idle ? stats.open - stats.idle : 0;
+  stats.waiting = waiting_.load(std::memory_order_relaxed);
+  stats.acquire_timeouts = acquire_timeouts_.load(std::memory_order_relaxed);
+  stats.acquire_errors = acquire_errors_.load(std::memory_order_relaxed);
+  return stats;
 }
 
 std::string Pool::last_failure() const {

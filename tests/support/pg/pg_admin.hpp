@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace todo::test {
 
@@ -11,5 +12,7 @@ namespace todo::test {
 void execute_sql(const std::string& url, const std::string& sql);
 // Runs `sql` and returns the first column of the first row as an integer.
 std::int64_t query_int(const std::string& url, const std::string& sql);
+// Runs `sql` and returns the first column of every row (NULL as "").
+std::vector<std::string> query_strings(const std::string& url, const std::string& sql);
 
 }  // namespace todo::test

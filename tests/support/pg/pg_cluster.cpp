@@ -129,6 +129,14 @@ std::int64_t query_int(const std::string& url, const std::string& sql) {
   return std::stoll(PQgetvalue(result.get(), 0, 0));
 }
 
+std::vector<std::string> query_strings(const std::string& url, const std::string& sql) {
+  auto conn = connect(url);
+  auto result = run(conn.get(), sql);
+  std::vector<std::string> values;
+  for (int row = 0; row < PQntuples(result.get()); ++row) values.emplace_back(PQgetvalue(result.get(), row, 0));
+  return values;
+}
+
 struct PgCluster::Impl {
   std::string external_url;  // TEST_DATABASE_URL, when set
   std::string dir;           // DATA_DIR given to pg-local

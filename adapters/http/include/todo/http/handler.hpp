@@ -24,6 +24,9 @@ struct HandlerOptions {
   std::vector<std::string> trusted_proxies;
   // Answers /readyz: true when the database is reachable.
   std::function<bool()> ready = [] { return true; };
+  // Answers /metrics with the Prometheus text (Metrics::render); /metrics
+  // is 404 when unset.
+  std::function<std::string()> metrics;
 };
 
 class Handler {
@@ -31,8 +34,9 @@ class Handler {
   Handler(core::AuthService& auth, core::TaskService& tasks, HandlerOptions options);
 
   Lane lane_for(const Request& request) const;
-  // Never throws: an unexpected exception becomes a logged 500 with a
-  // generic detail.
+  // Never throws: an unexpected exception becomes a 500 with a generic
+  // detail and the cause in Response::log_error. Sets Response::route and
+  // Response::log_user_id for the access log and metrics.
   Response handle(const Request& request) const;
 
  private:

@@ -12,6 +12,7 @@ enum class Endpoint {
   WebClient,    // "/" and "/static/{file}": the embedded web client (todo::web)
   Healthz,
   Readyz,
+  Metrics,
   OpenApi,
   Signup,
   Login,

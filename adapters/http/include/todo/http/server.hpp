@@ -13,17 +13,32 @@
 #include <string_view>
 
 #include "todo/http/handler.hpp"
+#include "todo/http/metrics.hpp"
 
 namespace todo::http {
 
-// What the access log gets for every response the server writes.
+// What the access log gets for every response the server writes. Views are
+// valid during the on_access call only.
 struct AccessRecord {
-  std::string_view method;
-  std::string_view path;  // without the query string: queries may carry search text
+  std::string_view method;  // "-" when the request line could not be read
+  std::string_view path;    // raw, without the query string: queries may carry search text
+  std::string_view route;   // template or kRoute* label, as in the metrics
   int status = 0;
   std::chrono::microseconds duration{0};  // request fully read -> response written
+  std::size_t bytes = 0;                  // body bytes sent
   std::string_view peer;
-  std::string_view user;  // from ServerOptions::user_of; empty when unknown
+  std::int64_t user_id = 0;  // Response::log_user_id: 0 when nobody was authenticated
+  std::string_view request_id;
+  std::string_view error;  // Response::log_error: why a 500 happened; usually empty
+};
+
+// A worker pool's figures, for metrics.
+struct LaneStats {
+  std::size_t threads = 0;
+  std::size_t capacity = 0;  // queue bound
+  std::size_t queued = 0;
+  std::size_t busy = 0;
+  std::uint64_t rejected = 0;  // answered 503 because the queue was full
 };
 
 struct ServerOptions {
@@ -57,12 +72,11 @@ struct ServerOptions {
   // SIGINT/SIGTERM call stop(). Off in tests that run several servers.
   bool handle_signals = true;
 
-  // All three may be called from any I/O thread, concurrently.
+  // Both may be called from any I/O thread, concurrently.
   std::function<void(const AccessRecord&)> on_access;
-  // Who sent a request, for the access log only (e.g. a token's subject);
-  // "" when unknown. Runs on the I/O thread, so it must be cheap.
-  std::function<std::string(const Request&)> user_of;
   std::function<void(std::string_view)> on_warning;
+  // Fed with every response and connection when set; must outlive the Server.
+  Metrics* metrics = nullptr;
 };
 
 class Server {
@@ -76,6 +90,10 @@ class Server {
 
   // The bound port (the real one when options.port was 0).
   std::uint16_t port() const noexcept;
+
+  // Lock-free; for metrics. Only Lane::Crypto has a pool: the other lanes
+  // run on the I/O threads (all zero).
+  LaneStats lane_stats(Lane lane) const noexcept;
 
   // Serves until stop() (or a signal), then stops accepting, lets in-flight
   // requests finish within drain_timeout, shuts the worker pools down and

@@ -3,8 +3,10 @@
 // when the queue is full, so the server can answer 503 instead of letting
 // latency grow without bound under overload.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -35,6 +37,13 @@ class WorkerPool {
 
   const std::string& name() const noexcept { return name_; }
   std::size_t capacity() const noexcept { return capacity_; }
+  std::size_t threads() const noexcept { return threads_.size(); }
+
+  // For metrics; lock-free reads of counters kept under the queue's lock.
+  std::size_t queued() const noexcept { return queued_.load(std::memory_order_relaxed); }
+  std::size_t busy() const noexcept { return busy_.load(std::memory_order_relaxed); }
+  // Jobs refused by try_submit because the queue was full.
+  std::uint64_t rejected() const noexcept { return rejected_.load(std::memory_order_relaxed); }
 
  private:
   void work();
@@ -45,6 +54,9 @@ class WorkerPool {
   std::condition_variable ready_;
   std::deque<Job> queue_;
   bool closed_ = false;
+  std::atomic<std::size_t> queued_{0};
+  std::atomic<std::size_t> busy_{0};
+  std::atomic<std::uint64_t> rejected_{0};
   std::vector<std::thread> threads_;
 };
 

@@ -3,6 +3,7 @@
 // windows of failed logins per email and per address, and a sliding one-hour
 // window of signups per address. A limit of 0 disables that check.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -33,6 +34,10 @@ class InProcessLoginThrottle final : public core::LoginThrottle {
   void record_login_success(std::string_view email, std::string_view address) override;
   core::Result<void> check_signup(std::string_view address) override;
 
+  // Requests refused with 429 so far, for metrics (lock-free reads).
+  std::uint64_t login_refusals() const noexcept { return login_refusals_.load(std::memory_order_relaxed); }
+  std::uint64_t signup_refusals() const noexcept { return signup_refusals_.load(std::memory_order_relaxed); }
+
  private:
   // The newest events of one key, oldest first; at most `limit` are kept,
   // which is all a sliding-window decision needs.
@@ -52,6 +57,8 @@ class InProcessLoginThrottle final : public core::LoginThrottle {
   Table email_failures_;
   Table address_failures_;
   Table signups_;
+  std::atomic<std::uint64_t> login_refusals_{0};
+  std::atomic<std::uint64_t> signup_refusals_{0};
 };
 
 }  // namespace todo::memory

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,18 @@ struct PoolOptions {
   // After a failed connection attempt, further attempts fail at once for this
   // long, so an outage costs callers one connect timeout, not one each.
   std::chrono::milliseconds reconnect_backoff{250};
+};
+
+// A snapshot for metrics; each figure is read on its own, without the
+// pool's lock, so they may be a moment apart.
+struct PoolStats {
+  std::size_t size = 0;     // the configured maximum
+  std::size_t open = 0;     // idle + on loan + being opened
+  std::size_t idle = 0;
+  std::size_t in_use = 0;   // open - idle
+  std::size_t waiting = 0;  // callers blocked for a free connection
+  std::uint64_t acquire_timeouts = 0;  // gave up: every connection busy until the deadline
+  std::uint64_t acquire_errors = 0;    // gave up: the database could not be reached
 };
 
 class Pool {
@@ -78,6 +91,8 @@ class Pool {
   const PoolOptions& options() const noexcept { return options_; }
   // Connections currently open (idle or on loan).
   std::size_t open_connections() const;
+  // Lock-free; cheap enough for every scrape.
+  PoolStats stats() const noexcept;
 
   // libpq's reason for the last failed connection attempt, for logs (it may
   // name hosts and users, never passwords). Empty when none failed.
@@ -103,6 +118,12 @@ class Pool {
   std::chrono::steady_clock::time_point connect_blocked_until_{};
   std::string last_failure_;
   std::atomic<bool> reachable_{true};
+  // Mirrors of open_ and idle_.size(), written under mutex_, read by stats().
+  std::atomic<std::size_t> open_count_{0};
+  std::atomic<std::size_t> idle_count_{0};
+  std::atomic<std::size_t> waiting_{0};
+  std::atomic<std::uint64_t> acquire_timeouts_{0};
+  std::atomic<std::uint64_t> acquire_errors_{0};
 };
 
 }  // namespace todo::pg
