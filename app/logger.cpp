@@ -92,6 +92,19 @@ std::string LogLine::text() const {
   return line;
 }
 
+Logger::Logger(LogLevel minimum, std::FILE* out)
+    : minimum_(minimum), out_(out), writer_([this] { run_writer(); }) {}
+
+Logger::~Logger() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
+  flush();
+}
+
 void Logger::write(LogLevel level, std::string_view message) {
   if (!enabled(level)) return;
   write(LogLine(level, message));
@@ -100,9 +113,68 @@ void Logger::write(LogLevel level, std::string_view message) {
 void Logger::write(const LogLine& line) {
   if (!enabled(line.level())) return;
   const std::string text = line.text();
-  std::lock_guard lock(mutex_);
-  std::fwrite(text.data(), 1, text.size(), out_);
+  if (line.level() >= LogLevel::Warn) {
+    // Everything before it first, then the line itself, at once.
+    std::lock_guard write_lock(write_mutex_);
+    std::string batch;
+    {
+      std::lock_guard lock(mutex_);
+      batch.swap(pending_);
+    }
+    batch += text;
+    write_out(batch);
+    return;
+  }
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    // The writer sleeps until a batch starts, then lets it fill for
+    // kFlushInterval: one wake-up per batch, none while idle.
+    wake = pending_.empty();
+    pending_ += text;
+    wake = wake || pending_.size() >= kFlushBytes;
+  }
+  if (wake) wake_.notify_one();
+}
+
+void Logger::flush() {
+  std::lock_guard write_lock(write_mutex_);
+  std::string batch;
+  {
+    std::lock_guard lock(mutex_);
+    batch.swap(pending_);
+  }
+  write_out(batch);
+}
+
+void Logger::run_writer() {
+  std::string batch;
+  for (;;) {
+    bool stopping = false;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stop_ || !pending_.empty(); });
+      wake_.wait_for(lock, kFlushInterval, [this] { return stop_ || pending_.size() >= kFlushBytes; });
+      stopping = stop_;
+    }
+    {
+      std::lock_guard write_lock(write_mutex_);
+      {
+        std::lock_guard lock(mutex_);
+        batch.swap(pending_);
+      }
+      write_out(batch);
+    }
+    batch.clear();
+    if (stopping) return;
+  }
+}
+
+void Logger::write_out(std::string& batch) {
+  if (batch.empty()) return;
+  std::fwrite(batch.data(), 1, batch.size(), out_);
   std::fflush(out_);
+  batch.clear();
 }
 
 }  // namespace todo::app

@@ -3,9 +3,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <regex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -106,4 +109,62 @@ TEST_CASE("the logger writes enabled levels only, one line each", "[app][log]") 
   const json::object second = parse_line(text.substr(newline + 1));
   CHECK(second.at("level") == "error");
   CHECK(second.at("error") == "boom");
+}
+
+TEST_CASE("info lines are batched; a warn line writes them and itself at once, in order", "[app][log]") {
+  std::FILE* file = std::tmpfile();
+  REQUIRE(file != nullptr);
+  {
+    Logger log(LogLevel::Debug, file);
+    log.write(LogLevel::Info, "first");
+    log.write(LogLevel::Debug, "second");
+    log.write(LogLevel::Warn, "third");
+    // The warn line was written before the writer thread's interval ended.
+    std::fflush(file);
+    const std::string now = read_all(file);
+    CHECK(now.find("\"first\"") < now.find("\"second\""));
+    CHECK(now.find("\"second\"") < now.find("\"third\""));
+    CHECK(now.find("\"third\"") != std::string::npos);
+    std::fseek(file, 0, SEEK_END);
+    log.write(LogLevel::Info, "fourth");
+  }
+  const std::string text = read_all(file);
+  std::fclose(file);
+  CHECK(text.find("\"fourth\"") > text.find("\"third\""));
+  CHECK(std::count(text.begin(), text.end(), '\n') == 4);
+}
+
+TEST_CASE("batched lines from many threads all arrive whole", "[app][log]") {
+  std::FILE* file = std::tmpfile();
+  REQUIRE(file != nullptr);
+  constexpr int kThreads = 8;
+  constexpr int kLines = 2000;
+  {
+    Logger log(LogLevel::Info, file);
+    std::vector<std::thread> writers;
+    for (int t = 0; t < kThreads; ++t) {
+      writers.emplace_back([&log, t] {
+        for (int i = 0; i < kLines; ++i) {
+          log.write(LogLine(LogLevel::Info, "request").number("thread", t).number("i", i).field("pad", std::string(40, 'x')));
+        }
+      });
+    }
+    for (auto& w : writers) w.join();
+  }
+  const std::string text = read_all(file);
+  std::fclose(file);
+  std::vector<int> next(kThreads, 0);
+  std::size_t start = 0;
+  int lines = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    REQUIRE(end != std::string::npos);
+    const json::object line = parse_line(text.substr(start, end - start + 1));
+    const auto t = static_cast<int>(line.at("thread").as_int64());
+    // Each thread's lines keep their order.
+    CHECK(line.at("i").as_int64() == next[static_cast<std::size_t>(t)]++);
+    ++lines;
+    start = end + 1;
+  }
+  CHECK(lines == kThreads * kLines);
 }

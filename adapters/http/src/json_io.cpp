@@ -263,7 +263,7 @@ namespace {
 // A JSON string literal the way Boost.JSON's serializer writes one: `"` and
 // `\` escaped, control characters as \b \t \n \f \r or \u00xx, every other
 // byte as is (task text is valid UTF-8: the core refuses anything else).
-void append_json_string(std::string& out, std::string_view s) {
+void append_json_literal(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   std::size_t plain = 0;  // start of the run of bytes copied as they are
@@ -298,7 +298,7 @@ void append_int(std::string& out, std::int64_t value) {
 
 void append_timestamp(std::string& out, const std::optional<core::Timestamp>& t) {
   if (t) {
-    append_json_string(out, core::format_timestamp(*t));
+    append_json_literal(out, core::format_timestamp(*t));
   } else {
     out += "null";
   }
@@ -312,21 +312,21 @@ void append_task_json(std::string& out, const core::Task& task) {
   out += ",\"user_id\":";
   append_int(out, task.user_id);
   out += ",\"title\":";
-  append_json_string(out, task.title);
+  append_json_literal(out, task.title);
   out += ",\"description\":";
   if (task.description) {
-    append_json_string(out, *task.description);
+    append_json_literal(out, *task.description);
   } else {
     out += "null";
   }
   out += task.completed ? ",\"completed\":true" : ",\"completed\":false";
   out += ",\"priority\":";
-  append_json_string(out, core::to_string(task.priority));
+  append_json_literal(out, core::to_string(task.priority));
   out += ",\"tags\":";
   if (task.tags.empty()) {
     out += "null";
   } else {
-    append_json_string(out, core::join_tags(task.tags));
+    append_json_literal(out, core::join_tags(task.tags));
   }
   out += ",\"due_date\":";
   append_timestamp(out, task.due_date);
