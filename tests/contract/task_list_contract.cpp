@@ -321,6 +321,24 @@ TEMPLATE_TEST_CASE("list_for_token lists like list while the token version is cu
   REQUIRE(renewed);
   CHECK(renewed->total == 4);
 
+  // The unfiltered total follows creates and removes (PostgreSQL keeps it
+  // on the user's row); a filtered one is counted.
+  REQUIRE(backend.tasks().remove(ada.id, renewed->items.front().id));
+  add_task(backend.tasks(), new_task(ada.id, "a4", at(4)));
+  add_task(backend.tasks(), new_task(ada.id, "a5", at(5)));
+  renewed = backend.tasks().list_for_token(ada.id, ada.token_version + 1, core::TaskQuery{});
+  REQUIRE(renewed);
+  CHECK(renewed->total == 5);
+  core::TaskQuery searching;
+  searching.search = "A4";
+  renewed = backend.tasks().list_for_token(ada.id, ada.token_version + 1, searching);
+  REQUIRE(renewed);
+  CHECK(titles(*renewed) == Titles{"a4"});
+  CHECK(renewed->total == 1);
+  auto bobs = backend.tasks().list_for_token(bob.id, bob.token_version, core::TaskQuery{});
+  REQUIRE(bobs);
+  CHECK(bobs->total == 1);
+
   // An unknown user is refused even with version 0, and so is a user who
   // has no tasks but a wrong version; a user without tasks gets an empty page.
   auto nobody = backend.tasks().list_for_token(ada.id + bob.id + 1000, 0, core::TaskQuery{});

@@ -83,17 +83,24 @@ constexpr Statement kDeleteTask{"todo_task_delete",
         " ORDER BY " order ", id ASC"                                                    \
   }
 
-// The same list for a bearer token of version $8: the page is read only
-// when the owner still exists with that token version, and `authorized`
-// says whether it does. The authentication check and the page thus take one
-// round trip instead of two (docs/decisions/0006).
+// The same list for a bearer token of version $8. `me` is the owner's row
+// if it still has that token version (else no row: `authorized` is false
+// and the page reads nothing), so the authentication check and the page
+// take one round trip instead of two (docs/decisions/0006). Without a
+// filter the total is the row's task_count (kept by 0002_task_counts.sql),
+// so a user with many tasks costs no more than one with few; CASE runs the
+// counting subquery only when a filter is set.
 #define TODO_PG_TASK_LIST_FOR_TOKEN(name, order)                                          \
   Statement {                                                                            \
     "todo_task_list_for_token_" name,                                                    \
         "SELECT " TODO_PG_TASK_COLUMNS ", matching.total, matching.authorized"           \
-        " FROM (SELECT count(*) AS total, EXISTS (SELECT 1 FROM users"                   \
-        " WHERE id = $1 AND token_version = $8) AS authorized" TODO_PG_TASK_FILTER       \
-        ") AS matching"                                                                  \
+        " FROM (SELECT me.id IS NOT NULL AS authorized,"                                 \
+        " CASE WHEN me.id IS NULL THEN 0"                                                \
+        " WHEN $2::boolean IS NULL AND $3::text IS NULL AND $4::text IS NULL"            \
+        " AND $5::text IS NULL THEN me.task_count"                                       \
+        " ELSE (SELECT count(*)" TODO_PG_TASK_FILTER ") END AS total"                    \
+        " FROM (SELECT 1) AS one LEFT JOIN users AS me"                                  \
+        " ON me.id = $1 AND me.token_version = $8) AS matching"                          \
         " LEFT JOIN LATERAL (SELECT " TODO_PG_TASK_COLUMNS TODO_PG_TASK_FILTER           \
         " AND matching.authorized"                                                       \
         " ORDER BY " order ", id ASC LIMIT $6 OFFSET $7) AS page ON true"                \
