@@ -111,31 +111,22 @@ constexpr Statement kDeleteTask{"todo_task_delete",
 // (COLLATE "C" compares UTF-8 bytes, i.e. code points). Priority: high first
 // on ascending. Due date: tasks without one last in both orders.
 #define TODO_PG_PRIORITY_RANK "CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END"
-constexpr Statement kList[5][2] = {
-    {TODO_PG_TASK_LIST("created_asc", "created_at ASC"),
-     TODO_PG_TASK_LIST("created_desc", "created_at DESC")},
-    {TODO_PG_TASK_LIST("updated_asc", "updated_at ASC"),
-     TODO_PG_TASK_LIST("updated_desc", "updated_at DESC")},
-    {TODO_PG_TASK_LIST("due_asc", "due_date ASC NULLS LAST"),
-     TODO_PG_TASK_LIST("due_desc", "due_date DESC NULLS LAST")},
-    {TODO_PG_TASK_LIST("priority_asc", TODO_PG_PRIORITY_RANK " ASC"),
-     TODO_PG_TASK_LIST("priority_desc", TODO_PG_PRIORITY_RANK " DESC")},
-    {TODO_PG_TASK_LIST("title_asc", "todo_ascii_lower(title) COLLATE \"C\" ASC"),
-     TODO_PG_TASK_LIST("title_desc", "todo_ascii_lower(title) COLLATE \"C\" DESC")},
-};
-constexpr Statement kListForToken[5][2] = {
-    {TODO_PG_TASK_LIST_FOR_TOKEN("created_asc", "created_at ASC"),
-     TODO_PG_TASK_LIST_FOR_TOKEN("created_desc", "created_at DESC")},
-    {TODO_PG_TASK_LIST_FOR_TOKEN("updated_asc", "updated_at ASC"),
-     TODO_PG_TASK_LIST_FOR_TOKEN("updated_desc", "updated_at DESC")},
-    {TODO_PG_TASK_LIST_FOR_TOKEN("due_asc", "due_date ASC NULLS LAST"),
-     TODO_PG_TASK_LIST_FOR_TOKEN("due_desc", "due_date DESC NULLS LAST")},
-    {TODO_PG_TASK_LIST_FOR_TOKEN("priority_asc", TODO_PG_PRIORITY_RANK " ASC"),
-     TODO_PG_TASK_LIST_FOR_TOKEN("priority_desc", TODO_PG_PRIORITY_RANK " DESC")},
-    {TODO_PG_TASK_LIST_FOR_TOKEN("title_asc", "todo_ascii_lower(title) COLLATE \"C\" ASC"),
-     TODO_PG_TASK_LIST_FOR_TOKEN("title_desc", "todo_ascii_lower(title) COLLATE \"C\" DESC")},
-};
+// One table of the ten sorts for a statement macro of (name, ORDER BY).
+#define TODO_PG_BY_SORT(STATEMENT)                                                   \
+  {                                                                                \
+    {STATEMENT("created_asc", "created_at ASC"), STATEMENT("created_desc", "created_at DESC")},     \
+        {STATEMENT("updated_asc", "updated_at ASC"), STATEMENT("updated_desc", "updated_at DESC")}, \
+        {STATEMENT("due_asc", "due_date ASC NULLS LAST"),                          \
+         STATEMENT("due_desc", "due_date DESC NULLS LAST")},                       \
+        {STATEMENT("priority_asc", TODO_PG_PRIORITY_RANK " ASC"),                  \
+         STATEMENT("priority_desc", TODO_PG_PRIORITY_RANK " DESC")},               \
+        {STATEMENT("title_asc", "todo_ascii_lower(title) COLLATE \"C\" ASC"),      \
+         STATEMENT("title_desc", "todo_ascii_lower(title) COLLATE \"C\" DESC")},   \
+  }
+constexpr Statement kList[5][2] = TODO_PG_BY_SORT(TODO_PG_TASK_LIST);
+constexpr Statement kListForToken[5][2] = TODO_PG_BY_SORT(TODO_PG_TASK_LIST_FOR_TOKEN);
 
+#undef TODO_PG_BY_SORT
 #undef TODO_PG_PRIORITY_RANK
 #undef TODO_PG_TASK_LIST
 #undef TODO_PG_TASK_LIST_FOR_TOKEN
