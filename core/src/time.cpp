@@ -67,6 +67,12 @@ bool read_digits(std::string_view s, std::size_t& pos, std::size_t n, unsigned& 
 }  // namespace
 
 std::string format_timestamp(Timestamp t) {
+  std::string out;
+  append_timestamp(out, t);
+  return out;
+}
+
+void append_timestamp(std::string& text, Timestamp t) {
   const long long us = t.time_since_epoch().count();
   const long long secs = floor_div(us, 1'000'000);
   const long long frac = us - secs * 1'000'000;
@@ -76,8 +82,10 @@ std::string format_timestamp(Timestamp t) {
   if (c.year >= 0 && c.year <= 9999) {
     // The common case without snprintf: lists format three timestamps per
     // task, and vfprintf was a quarter of the JSON cost of a page.
-    std::string out(27, '0');
-    const auto put = [&out](std::size_t at, long long value, std::size_t width) {
+    const std::size_t start = text.size();
+    text.resize(start + 27);
+    char* const out = text.data() + start;
+    const auto put = [out](std::size_t at, long long value, std::size_t width) {
       for (std::size_t i = width; i-- > 0; value /= 10) out[at + i] = static_cast<char>('0' + value % 10);
     };
     put(0, c.year, 4);
@@ -94,12 +102,12 @@ std::string format_timestamp(Timestamp t) {
     out[19] = '.';
     put(20, frac, 6);
     out[26] = 'Z';
-    return out;
+    return;
   }
   std::array<char, 96> buf{};  // room for any long long, so -Wformat-truncation stays quiet
   (void)std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", c.year, c.month, c.day,
                 sod / 3600, (sod / 60) % 60, sod % 60, frac);
-  return std::string(buf.data());
+  text += buf.data();
 }
 
 std::optional<Timestamp> parse_timestamp(std::string_view s) {

@@ -37,6 +37,14 @@ TEST_CASE("format_timestamp handles dates before the epoch and leap days", "[tim
   CHECK(format_timestamp(at(951'782'400)) == "2000-02-29T00:00:00.000000Z");
 }
 
+TEST_CASE("append_timestamp appends format_timestamp's text after what is there", "[time]") {
+  std::string text = "at ";
+  append_timestamp(text, at(kNov24At10, 123456));
+  CHECK(text == "at 2026-11-24T10:00:00.123456Z");
+  append_timestamp(text, at(253'402'300'800));
+  CHECK(text == "at 2026-11-24T10:00:00.123456Z10000-01-01T00:00:00.000000Z");
+}
+
 TEST_CASE("format_timestamp at the edges of four-digit years and beyond them", "[time]") {
   CHECK(format_timestamp(at(253'402'300'799, 999999)) == "9999-12-31T23:59:59.999999Z");
   CHECK(format_timestamp(at(-62'167'219'200)) == "0000-01-01T00:00:00.000000Z");

@@ -298,7 +298,9 @@ void append_int(std::string& out, std::int64_t value) {
 
 void append_timestamp(std::string& out, const std::optional<core::Timestamp>& t) {
   if (t) {
-    append_json_literal(out, core::format_timestamp(*t));
+    out += '"';  // the text is digits and -T:.Z: nothing to escape
+    core::append_timestamp(out, *t);
+    out += '"';
   } else {
     out += "null";
   }

@@ -13,6 +13,9 @@ using Timestamp = std::chrono::time_point<std::chrono::system_clock, std::chrono
 
 // "2026-11-24T10:00:00.123456Z"
 std::string format_timestamp(Timestamp t);
+// format_timestamp's text appended to `out` (no string of its own: a task
+// list writes three timestamps per task).
+void append_timestamp(std::string& out, Timestamp t);
 
 // Accepts RFC 3339 with `Z` or a numeric offset (converted to UTC), a naive
 // ISO 8601 date-time ("2026-12-01T10:30", "...:15", "...:15.5"; read as UTC;
