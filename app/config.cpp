@@ -86,7 +86,7 @@ Result<LogLevel> log_level(const Environment& env) {
 
 const std::vector<std::string> kConfigVariables = {
     "DATABASE_URL",  "JWT_SECRET",         "JWT_PREVIOUS_SECRETS", "PORT",
-    "BIND",          "CORS_ORIGINS",       "BCRYPT_COST",          "DB_POOL_SIZE",
+    "BIND",          "CORS_ORIGINS",       "BCRYPT_COST",          "DB_POOL_SIZE", "DB_PIPELINE_CONNECTIONS",
     "THREADS",       "LOG_LEVEL",          "MAX_CONNECTIONS",      "LOGIN_MAX_FAILURES",
     "ADDRESS_MAX_FAILURES", "SIGNUP_PER_ADDRESS", "TRUSTED_PROXIES"};
 
@@ -150,6 +150,12 @@ core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   const auto pool = integer(env, "DB_POOL_SIZE", *threads, 1, 1000);
   if (!pool) return pool.error();
   config.db_pool_size = static_cast<std::size_t>(*pool);
+
+  // The task list's reads are pipelined on connections of their own (not in
+  // DB_POOL_SIZE), one per core: each is one PostgreSQL backend kept busy.
+  const auto pipelines = integer(env, "DB_PIPELINE_CONNECTIONS", static_cast<long long>(cores), 0, 64);
+  if (!pipelines) return pipelines.error();
+  config.db_pipeline_connections = static_cast<std::size_t>(*pipelines);
 
   const auto level = log_level(env);
   if (!level) return level.error();

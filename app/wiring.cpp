@@ -242,15 +242,21 @@ int serve(const Config& config, Logger& log) {
     return kExitStartupFailed;
   }
   register_metrics(metrics, *pool, throttle, *server);
+  if (config.db_pipeline_connections > 0) {
+    task_repository.enable_pipeline(server->context(), config.db_pipeline_connections);
+  }
 
   // Scripts and tests wait for exactly this line (with the real port when
   // PORT=0), so it goes to stdout and is flushed at once.
   std::cout << "listening on http://" << url_host(config.bind) << ':' << server->port() << std::endl;
   log.write(LogLevel::Debug, std::to_string(config.threads) + " I/O threads, " +
                                  std::to_string(config.db_pool_size) + " database connections, " +
+                                 std::to_string(config.db_pipeline_connections) + " pipelined, " +
                                  std::to_string(std::max<std::size_t>(1, cores / 2)) + " bcrypt workers");
 
   server->run();
+  // Its connections are watched by the server's event loop: closed first.
+  task_repository.disable_pipeline();
   log.write(LogLevel::Info, "stopped");
   return kExitOk;
 }

@@ -121,6 +121,22 @@ Result<TaskPage> TaskService::list_for_token(const TokenClaims& claims, const Ta
   return listed;
 }
 
+void TaskService::list_for_token_async(const TokenClaims& claims, const TaskQuery& query,
+                                       std::function<void(Result<TaskPage>)> done) {
+  if (auto page = check_page(query); !page) {
+    done(std::move(page).error());
+    return;
+  }
+  tasks_.list_for_token_async(claims.user_id, claims.token_version, query,
+                              [done = std::move(done)](Result<TaskPage> listed) {
+                                if (!listed && listed.error().code == ErrorCode::Unauthenticated) {
+                                  done(Error::unauthenticated(kInvalidCredentials));
+                                  return;
+                                }
+                                done(std::move(listed));
+                              });
+}
+
 Result<Task> TaskService::update(UserId owner, TaskId id, const UpdateTaskCommand& cmd) {
   Parsed p;
   TaskPatch patch;

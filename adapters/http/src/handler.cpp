@@ -291,17 +291,9 @@ Response change_password(const Exchange& x) {
   return no_content();
 }
 
-// The hot read: the token's signature is checked here, and whether its
-// user still exists with its version is checked by the same database read
-// that fetches the page (TaskService::list_for_token), one round trip.
-Response list_tasks(const Exchange& x) {
-  const core::Result<std::string_view> token = bearer_token(x);
-  if (!token) return error_response(token.error());
-  const core::Result<core::TokenClaims> claims = x.auth.verify(*token);
-  if (!claims) return error_response(core::Error::unauthenticated(core::kInvalidCredentials));
-  core::Result<core::TaskQuery> query = core::parse_task_query(parse_urlencoded(x.target.query));
-  core::Result<core::TaskPage> page =
-      query ? x.tasks.list_for_token(*claims, *query) : core::Result<core::TaskPage>(query.error());
+// The list's answer once the read is done (synchronously or not).
+Response list_answer(const Exchange& x, const core::TokenClaims& claims,
+                     const core::Result<core::TaskQuery>& query, const core::Result<core::TaskPage>& page) {
   if (!page && page.error().code == core::ErrorCode::InvalidArgument) {
     // FastAPI resolves the current user before it reports a bad query, so
     // a revoked token still gets 401 here.
@@ -311,11 +303,49 @@ Response list_tasks(const Exchange& x) {
   }
   // The token is ours (signature checked); the log names its user unless
   // the read found it revoked.
-  if (page || page.error().code != core::ErrorCode::Unauthenticated) x.user_id = claims->user_id;
+  if (page || page.error().code != core::ErrorCode::Unauthenticated) x.user_id = claims.user_id;
   if (!page) return error_response(page.error());
   Response response = json_response(200, tasks_json(page->items));
   response.set_header("X-Total-Count", std::to_string(page->total));
   return response;
+}
+
+// The list's checks before any database work: the token's signature, then
+// the query. A refused token is the answer; a bad query goes to
+// list_answer, which still has to look the user up.
+struct ListStart {
+  std::optional<Response> refused;
+  core::TokenClaims claims;
+  core::Result<core::TaskQuery> query = core::Error::internal("unset");
+};
+
+ListStart start_list(const Exchange& x) {
+  ListStart start;
+  const core::Result<std::string_view> token = bearer_token(x);
+  if (!token) {
+    start.refused = error_response(token.error());
+    return start;
+  }
+  const core::Result<core::TokenClaims> claims = x.auth.verify(*token);
+  if (!claims) {
+    start.refused = error_response(core::Error::unauthenticated(core::kInvalidCredentials));
+    return start;
+  }
+  start.claims = *claims;
+  start.query = core::parse_task_query(parse_urlencoded(x.target.query));
+  return start;
+}
+
+// The hot read: the token's signature is checked here, and whether its
+// user still exists with its version is checked by the same database read
+// that fetches the page (TaskService::list_for_token), one round trip.
+Response list_tasks(const Exchange& x) {
+  ListStart start = start_list(x);
+  if (start.refused) return std::move(*start.refused);
+  const core::Result<core::TaskPage> page =
+      start.query ? x.tasks.list_for_token(start.claims, *start.query)
+                  : core::Result<core::TaskPage>(start.query.error());
+  return list_answer(x, start.claims, start.query, page);
 }
 
 Response create_task(const Exchange& x, core::UserId owner) {
@@ -538,6 +568,48 @@ Response internal_error(const char* what) noexcept {
   return response;
 }
 
+// What every answer gets last: the log fields and the common headers.
+void finish(Response& response, const Request& request, std::string_view path, core::UserId user_id,
+            std::string_view route, const HandlerOptions& options) noexcept {
+  response.route = route;
+  response.log_user_id = user_id;
+  try {
+    decorate(request, path, options, response);
+  } catch (...) {
+    // Only allocation can fail here; the response is still a valid answer.
+  }
+}
+
+template <class F>
+Response guarded(F&& answer) noexcept {
+  try {
+    return answer();
+  } catch (const std::exception& e) {
+    return internal_error(e.what());
+  } catch (...) {
+    return internal_error("non-standard exception");
+  }
+}
+
+// A task list in flight on the asynchronous path: what its answer needs
+// once the page arrives, whatever thread that is on.
+struct ListCall {
+  Request request;
+  Target target;
+  core::UserId user_id = 0;
+  std::string_view route;
+  std::function<void(Response)> done;
+
+  Exchange exchange(core::AuthService& auth, core::TaskService& tasks, const HandlerOptions& options) {
+    return Exchange{auth, tasks, options, request, target, user_id, route};
+  }
+  void answer(Response response, const HandlerOptions& options) {
+    finish(response, request, target.path, user_id, route, options);
+    std::function<void(Response)> once = std::move(done);
+    if (once) once(std::move(response));
+  }
+};
+
 }  // namespace
 
 Handler::Handler(core::AuthService& auth, core::TaskService& tasks, HandlerOptions options)
@@ -566,27 +638,66 @@ Lane Handler::lane_for(const Request& request) const {
 }
 
 Response Handler::handle(const Request& request) const {
-  Response response;
   std::string path = "/";
   core::UserId user_id = 0;
   std::string_view route;
-  try {
+  Response response = guarded([&] {
     const Target target = split_target(request.target);
     path = target.path;
-    response = dispatch(Exchange{auth_, tasks_, options_, request, target, user_id, route});
-  } catch (const std::exception& e) {
-    response = internal_error(e.what());
-  } catch (...) {
-    response = internal_error("non-standard exception");
-  }
-  response.route = route;
-  response.log_user_id = user_id;
-  try {
-    decorate(request, path, options_, response);
-  } catch (...) {
-    // Only allocation can fail here; the response is still a valid answer.
-  }
+    return dispatch(Exchange{auth_, tasks_, options_, request, target, user_id, route});
+  });
+  finish(response, request, path, user_id, route, options_);
   return response;
+}
+
+void Handler::handle_async(Request request, std::function<void(Response)> done) const {
+  auto call = std::make_shared<ListCall>();
+  call->request = std::move(request);
+  call->done = std::move(done);
+  bool list = false;
+  try {
+    if (!is_preflight(call->request)) {
+      call->target = split_target(call->request.target);
+      const RouteMatch match = match_route(call->request.method, call->target.path);
+      list = match.kind == RouteMatch::Kind::Found && match.route->endpoint == Endpoint::ListTasks;
+      if (list) call->route = match.route->path;
+    }
+  } catch (...) {
+    list = false;  // handle() meets the same failure and answers it
+  }
+  if (!list) {
+    Response response = handle(call->request);
+    std::function<void(Response)> once = std::move(call->done);
+    once(std::move(response));
+    return;
+  }
+  std::optional<Response> now;
+  try {
+    const Exchange x = call->exchange(auth_, tasks_, options_);
+    ListStart start = start_list(x);
+    if (start.refused) {
+      now = std::move(*start.refused);
+    } else if (!start.query) {
+      now = list_answer(x, start.claims, start.query, start.query.error());
+    } else {
+      const core::TaskQuery& query = *start.query;
+      tasks_.list_for_token_async(
+          start.claims, query,
+          [this, call, claims = start.claims, query](core::Result<core::TaskPage> page) {
+            Response response = guarded([&] {
+              const Exchange later = call->exchange(auth_, tasks_, options_);
+              return list_answer(later, claims, query, page);
+            });
+            call->answer(std::move(response), options_);
+          });
+      return;
+    }
+  } catch (const std::exception& e) {
+    now = internal_error(e.what());
+  } catch (...) {
+    now = internal_error("non-standard exception");
+  }
+  call->answer(std::move(*now), options_);
 }
 
 }  // namespace todo::http

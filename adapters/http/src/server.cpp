@@ -146,6 +146,7 @@ class Engine {
   LaneStats lane_stats(Lane lane) const noexcept;
   bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
   WorkerPool& crypto_pool() { return crypto_pool_; }
+  net::io_context& context() noexcept { return ioc_; }
   void forget(const Session* session);
   void warn(std::string_view message) const {
     if (options_.on_warning) options_.on_warning(message);
@@ -374,11 +375,17 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     if (lane != Lane::Crypto) {
-      // Database work runs right here, blocking this I/O thread on
-      // PostgreSQL: a hand-off to another thread and back costs more
-      // (wake-ups, context switches) than the query itself. The other I/O
-      // threads keep serving meanwhile. See docs/decisions/0006.
-      write(safe_handle(server_.handler(), request));
+      // Database work starts right here, on this I/O thread: a hand-off to
+      // another thread and back costs more (wake-ups, context switches)
+      // than the query itself (docs/decisions/0006). The task list may
+      // finish later, from whichever I/O thread reads its pipelined result
+      // (docs/decisions/0007); the rest blocks this thread on PostgreSQL
+      // while the other I/O threads keep serving.
+      server_.handler().handle_async(std::move(request), [self = shared_from_this()](Response response) {
+        net::dispatch(self->executor(), [self, response = std::move(response)]() mutable {
+          self->write(std::move(response));
+        });
+      });
       return;
     }
     const bool queued = server_.crypto_pool().try_submit(
@@ -681,6 +688,8 @@ Server::~Server() = default;
 std::uint16_t Server::port() const noexcept { return impl_->port(); }
 
 LaneStats Server::lane_stats(Lane lane) const noexcept { return impl_->lane_stats(lane); }
+
+boost::asio::io_context& Server::context() noexcept { return impl_->context(); }
 
 void Server::run() { impl_->run(); }
 

@@ -209,12 +209,16 @@ core::Result<ResultPtr> Connection::check(PGresult* raw) {
                                (primary ? primary : "unknown"));
 }
 
+core::Result<void> Connection::prepare(const Statement& statement) {
+  if (prepared_.count(statement.name) != 0) return {};
+  auto prepared = check(PQprepare(conn_, statement.name, statement.sql, 0, nullptr));
+  if (!prepared) return std::move(prepared).error();
+  prepared_.insert(statement.name);
+  return {};
+}
+
 core::Result<ResultPtr> Connection::exec(const Statement& statement, const Params& params) {
-  if (prepared_.count(statement.name) == 0) {
-    auto prepared = check(PQprepare(conn_, statement.name, statement.sql, 0, nullptr));
-    if (!prepared) return std::move(prepared).error();
-    prepared_.insert(statement.name);
-  }
+  if (auto prepared = prepare(statement); !prepared) return std::move(prepared).error();
   const auto values = params.pointers();
   return check(PQexecPrepared(conn_, statement.name, params.size(), values.data(), nullptr,
                               nullptr, 1));

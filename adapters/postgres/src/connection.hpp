@@ -100,12 +100,21 @@ class Connection {
   // then marked broken, since a reply may still be on its way).
   bool ping(Deadline deadline);
 
+  // Prepares `statement` now unless it already is (exec() does this on
+  // first use); for connections about to enter pipeline mode.
+  core::Result<void> prepare(const Statement& statement);
+  // Takes ownership of a result and maps a failure to a core error, as
+  // exec() does (marking the connection broken when it was lost).
+  core::Result<ResultPtr> check(PGresult* raw);
+  void mark_broken() noexcept { broken_ = true; }
+  // For the pipeline (pipeline.cpp), which drives libpq's asynchronous API.
+  PGconn* native() const noexcept { return conn_; }
+
  private:
   explicit Connection(PGconn* conn) noexcept : conn_(conn) {}
   // One simple-protocol command that gives up at `deadline` (the connection
   // is then marked broken): true when it succeeded.
   bool simple_command(const char* sql, Deadline deadline);
-  core::Result<ResultPtr> check(PGresult* raw);
 
   PGconn* conn_;
   std::unordered_set<std::string_view> prepared_;

@@ -3,8 +3,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "connection.hpp"
+#include "pipeline.hpp"
 #include "with_connection.hpp"
 
 namespace todo::pg {
@@ -239,6 +242,20 @@ core::Result<core::TaskPage> page_from(core::Result<ResultPtr> result, bool chec
 
 }  // namespace
 
+PgTaskRepository::PgTaskRepository(Pool& pool) : pool_(pool) {}
+
+PgTaskRepository::~PgTaskRepository() = default;
+
+void PgTaskRepository::enable_pipeline(boost::asio::io_context& context, std::size_t connections) {
+  std::vector<Statement> statements;
+  for (const auto& by_order : kListForToken) {
+    for (const Statement& statement : by_order) statements.push_back(statement);
+  }
+  pipeline_ = std::make_unique<Pipeline>(pool_, context, connections, std::move(statements));
+}
+
+void PgTaskRepository::disable_pipeline() noexcept { pipeline_.reset(); }
+
 core::Result<core::TaskPage> PgTaskRepository::list(core::UserId owner,
                                                     const core::TaskQuery& query) {
   const Params params = list_params(owner, query);
@@ -255,6 +272,25 @@ core::Result<core::TaskPage> PgTaskRepository::list_for_token(core::UserId owner
   return with_connection(pool_, Retry::OnceIfLost, [&](Connection& c) {
     return page_from(c.exec(pick(kListForToken, query), params), true);
   });
+}
+
+void PgTaskRepository::list_for_token_async(core::UserId owner, std::int64_t token_version,
+                                            const core::TaskQuery& query,
+                                            std::function<void(core::Result<core::TaskPage>)> done) {
+  if (pipeline_) {
+    Params params = list_params(owner, query);
+    params.int8(token_version);
+    Pipeline::Done finish = [this, owner, token_version, query, done](core::Result<ResultPtr> result,
+                                                                      bool lost) {
+      if (lost) {
+        done(list_for_token(owner, token_version, query));
+        return;
+      }
+      done(page_from(std::move(result), true));
+    };
+    if (pipeline_->submit(pick(kListForToken, query), params, finish)) return;
+  }
+  done(list_for_token(owner, token_version, query));
 }
 
 core::Result<core::Task> PgTaskRepository::update(core::UserId owner, core::TaskId id,

@@ -107,14 +107,8 @@ core::Result<Pool::Lease> Pool::acquire_until(Deadline deadline, bool& exhausted
       publish();
       lock.unlock();
       dropped.clear();
-      std::vector<const char*> keywords;
-      std::vector<const char*> values;
-      for (const auto& k : keywords_) keywords.push_back(k.c_str());
-      for (const auto& v : values_) values.push_back(v.c_str());
-      keywords.push_back(nullptr);
-      values.push_back(nullptr);
       std::string failure;
-      auto opened = Connection::open(keywords, values, now + options_.connect_timeout, failure);
+      auto opened = connect(failure);
       lock.lock();
       if (opened) {
         reachable_.store(true);
@@ -122,11 +116,7 @@ core::Result<Pool::Lease> Pool::acquire_until(Deadline deadline, bool& exhausted
       }
       --open_;
       publish();
-      acquire_errors_.fetch_add(1, std::memory_order_relaxed);
-      connect_blocked_until_ = steady_clock::now() + options_.reconnect_backoff;
-      last_failure_ = std::move(failure);
-      reachable_.store(false);
-      available_.notify_all();  // waiters give up quickly instead of queueing to fail
+      note_connect_failure(std::move(failure));
       return std::move(opened).error();
     }
     publish();
@@ -139,6 +129,42 @@ core::Result<Pool::Lease> Pool::acquire_until(Deadline deadline, bool& exhausted
       return core::Error::unavailable(kUnavailableMessage);
     }
   }
+}
+
+core::Result<std::unique_ptr<Connection>> Pool::connect(std::string& failure) const {
+  std::vector<const char*> keywords;
+  std::vector<const char*> values;
+  for (const auto& k : keywords_) keywords.push_back(k.c_str());
+  for (const auto& v : values_) values.push_back(v.c_str());
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  return Connection::open(keywords, values, steady_clock::now() + options_.connect_timeout, failure);
+}
+
+void Pool::note_connect_failure(std::string failure) {
+  acquire_errors_.fetch_add(1, std::memory_order_relaxed);
+  connect_blocked_until_ = steady_clock::now() + options_.reconnect_backoff;
+  last_failure_ = std::move(failure);
+  reachable_.store(false);
+  available_.notify_all();  // waiters give up quickly instead of queueing to fail
+}
+
+core::Result<std::unique_ptr<Connection>> Pool::open_dedicated() {
+  {
+    std::lock_guard lock(mutex_);
+    if (steady_clock::now() < connect_blocked_until_) {
+      return core::Error::unavailable(kUnavailableMessage);
+    }
+  }
+  std::string failure;
+  auto opened = connect(failure);
+  if (opened) {
+    reachable_.store(true);
+    return opened;
+  }
+  std::lock_guard lock(mutex_);
+  note_connect_failure(std::move(failure));
+  return std::move(opened).error();
 }
 
 void Pool::give_back(std::unique_ptr<Connection> connection) noexcept {

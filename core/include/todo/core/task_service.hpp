@@ -2,6 +2,7 @@
 // Task use cases, always scoped to the authenticated user. Commands carry raw
 // client values; validation happens here and reports every bad field at once.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -49,6 +50,10 @@ class TaskService {
   // accepted: also checks that the user still exists with the token's
   // version, in the same read (Unauthenticated otherwise).
   Result<TaskPage> list_for_token(const TokenClaims& claims, const TaskQuery& query);
+  // The same, finishing through `done` (exactly once, maybe later and on
+  // another thread: see TaskRepository::list_for_token_async).
+  void list_for_token_async(const TokenClaims& claims, const TaskQuery& query,
+                            std::function<void(Result<TaskPage>)> done);
   Result<Task> update(UserId owner, TaskId id, const UpdateTaskCommand& cmd);
   // Sets `completed` when given, otherwise toggles it.
   Result<Task> complete(UserId owner, TaskId id, std::optional<bool> completed);

@@ -38,6 +38,11 @@ class Handler {
   // detail and the cause in Response::log_error. Sets Response::route and
   // Response::log_user_id for the access log and metrics.
   Response handle(const Request& request) const;
+  // handle() that may finish later: calls `done` exactly once with the
+  // response, either before returning or afterwards on another thread (the
+  // task list, whose database read the repository may pipeline without
+  // blocking this thread: docs/decisions/0007). Never throws.
+  void handle_async(Request request, std::function<void(Response)> done) const;
 
  private:
   core::AuthService& auth_;

@@ -15,6 +15,10 @@
 #include "todo/http/handler.hpp"
 #include "todo/http/metrics.hpp"
 
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
 namespace todo::http {
 
 // What the access log gets for every response the server writes. Views are
@@ -94,6 +98,11 @@ class Server {
   // Lock-free; for metrics. Only Lane::Crypto has a pool: the other lanes
   // run on the I/O threads (all zero).
   LaneStats lane_stats(Lane lane) const noexcept;
+
+  // The event loop the I/O threads run, for adapters that wait on it
+  // without blocking a thread (the pipelined database reads). It lives as
+  // long as the Server.
+  boost::asio::io_context& context() noexcept;
 
   // Serves until stop() (or a signal), then stops accepting, lets in-flight
   // requests finish within drain_timeout, shuts the worker pools down and

@@ -3,20 +3,48 @@
 // filter and sort of core::TaskQuery. A list is one
 // round trip returning the page and the total (docs/decisions/0003).
 
+#include <cstddef>
+#include <memory>
+
 #include "todo/core/ports/task_repository.hpp"
 #include "todo/pg/pool.hpp"
 
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
 namespace todo::pg {
+
+class Pipeline;
 
 class PgTaskRepository final : public core::TaskRepository {
  public:
-  explicit PgTaskRepository(Pool& pool) : pool_(pool) {}
+  explicit PgTaskRepository(Pool& pool);
+  ~PgTaskRepository() override;
+  PgTaskRepository(const PgTaskRepository&) = delete;
+  PgTaskRepository& operator=(const PgTaskRepository&) = delete;
+
+  // From now on list_for_token_async() sends its statement over `connections`
+  // pipelined connections of its own (opened on demand with the pool's
+  // settings, not counted in its size), whose results `context`'s threads
+  // read when they arrive, so no thread blocks on the database
+  // (docs/decisions/0007). Call before `context` runs, and
+  // disable_pipeline() after it stopped and before it is destroyed.
+  void enable_pipeline(boost::asio::io_context& context, std::size_t connections);
+  // Closes the pipelined connections; results still owed are dropped with
+  // their callbacks uncalled.
+  void disable_pipeline() noexcept;
 
   core::Result<core::Task> create(const core::NewTask& task) override;
   core::Result<core::Task> get(core::UserId owner, core::TaskId id) override;
   core::Result<core::TaskPage> list(core::UserId owner, const core::TaskQuery& query) override;
   core::Result<core::TaskPage> list_for_token(core::UserId owner, std::int64_t token_version,
                                               const core::TaskQuery& query) override;
+  // Pipelined when enabled; a read whose connection was lost on the way is
+  // run again through the pool (list_for_token), as is one the pipeline
+  // cannot take (being opened, database unreachable).
+  void list_for_token_async(core::UserId owner, std::int64_t token_version, const core::TaskQuery& query,
+                            std::function<void(core::Result<core::TaskPage>)> done) override;
   core::Result<core::Task> update(core::UserId owner, core::TaskId id, const core::TaskPatch& patch,
                                   core::Timestamp now) override;
   core::Result<core::Task> toggle_completed(core::UserId owner, core::TaskId id,
@@ -25,6 +53,7 @@ class PgTaskRepository final : public core::TaskRepository {
 
  private:
   Pool& pool_;
+  std::unique_ptr<Pipeline> pipeline_;
 };
 
 }  // namespace todo::pg

@@ -82,6 +82,12 @@ class Pool {
   // new one cannot be opened.
   core::Result<Lease> acquire();
 
+  // A connection outside the pool's count, for a caller that keeps it (the
+  // pipelined reads, pipeline.cpp), opened with the pool's settings. Fails at
+  // once (Unavailable) during the pool's reconnect backoff, and a failure
+  // starts that backoff for the pool too, as acquire() does.
+  core::Result<std::unique_ptr<Connection>> open_dedicated();
+
   // Round trip "SELECT 1" bounded by `timeout` (for /readyz). Never throws.
   bool ping(std::chrono::milliseconds timeout = std::chrono::milliseconds{1000});
   // Cheap: false after the last attempt to reach the database failed, true
@@ -107,6 +113,10 @@ class Pool {
   // reach the database.
   core::Result<Lease> acquire_until(Deadline deadline, bool& exhausted);
   void give_back(std::unique_ptr<Connection> connection) noexcept;
+  // Opens one connection with the pool's settings; no lock held.
+  core::Result<std::unique_ptr<Connection>> connect(std::string& failure) const;
+  // Under mutex_: records a failed attempt (backoff, reason, reachability).
+  void note_connect_failure(std::string failure);
 
   PoolOptions options_;
   std::vector<std::string> keywords_;  // connection parameters, libpq-ready

@@ -3,6 +3,7 @@
 // user's task behaves exactly like a missing one (NotFound).
 
 #include <cstdint>
+#include <functional>
 
 #include "todo/core/result.hpp"
 #include "todo/core/task.hpp"
@@ -22,6 +23,14 @@ class TaskRepository {
   // answer the check and the page in one database round trip.
   virtual Result<TaskPage> list_for_token(UserId owner, std::int64_t token_version,
                                           const TaskQuery& query) = 0;
+  // list_for_token() that may finish later: calls `done` exactly once, either
+  // before returning or afterwards from another thread (an adapter that waits
+  // for its database without blocking the caller). This default calls
+  // list_for_token() and then `done`.
+  virtual void list_for_token_async(UserId owner, std::int64_t token_version, const TaskQuery& query,
+                                    std::function<void(Result<TaskPage>)> done) {
+    done(list_for_token(owner, token_version, query));
+  }
   // Applies the fields present in `patch` and sets updated_at = now.
   virtual Result<Task> update(UserId owner, TaskId id, const TaskPatch& patch, Timestamp now) = 0;
   // Flips `completed` atomically and sets updated_at = now.

@@ -1,0 +1,277 @@
+#include "pipeline.hpp"
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/system/error_code.hpp>
+#include <cerrno>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+
+namespace todo::pg {
+
+namespace net = boost::asio;
+
+namespace {
+
+// A statement's outcome on its way to the caller (callbacks run unlocked).
+struct Finished {
+  Pipeline::Done done;
+  core::Result<ResultPtr> result;
+  bool lost;
+};
+
+void run_all(std::vector<Finished>& finished) {
+  for (auto& f : finished) f.done(std::move(f.result), f.lost);
+}
+
+}  // namespace
+
+class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
+ public:
+  Slot(Pool& pool, net::io_context& context, std::vector<Statement> statements)
+      : pool_(pool), context_(context), statements_(std::move(statements)) {
+    for (const auto& s : statements_) names_.insert(s.name);
+  }
+
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+  ~Slot() = default;
+
+  bool submit(const Statement& statement, const Params& params, Done& done) {
+    if (names_.count(statement.name) == 0) return false;
+    std::vector<Finished> finished;
+    bool taken = false;
+    {
+      std::unique_lock lock(mutex_);
+      if (!connection_ && !open(lock)) return false;
+      // Watch before sending: the answer's edge must find the wait queued.
+      watch(false);
+      PGconn* conn = connection_->native();
+      const auto values = params.pointers();
+      if (PQsendQueryPrepared(conn, statement.name, params.size(), values.data(), nullptr, nullptr, 1) == 0 ||
+          PQpipelineSync(conn) == 0) {
+        // Nothing of this statement reached the server; the ones before it
+        // are lost with the connection.
+        lose_all(finished);
+      } else {
+        pending_.push_back(Pending{std::move(done), std::nullopt});
+        taken = true;
+        flush(finished);
+      }
+    }
+    run_all(finished);
+    return taken;
+  }
+
+  // Drops the connection and every outstanding statement, callbacks uncalled.
+  void shut_down() {
+    std::lock_guard lock(mutex_);
+    pending_.clear();
+    close();
+  }
+
+ private:
+  struct Pending {
+    Done done;
+    std::optional<core::Result<ResultPtr>> result;  // the statement's first result
+  };
+
+  // Called with the lock held and no connection: opens one without the lock
+  // (so the others fall back instead of waiting for the connect).
+  bool open(std::unique_lock<std::mutex>& lock) {
+    if (opening_) return false;
+    opening_ = true;
+    lock.unlock();
+    std::unique_ptr<Connection> opened = connect();
+    lock.lock();
+    opening_ = false;
+    if (!opened) return false;
+    connection_ = std::move(opened);
+    socket_.emplace(context_, PQsocket(connection_->native()));
+    return true;
+  }
+
+  std::unique_ptr<Connection> connect() {
+    auto opened = pool_.open_dedicated();
+    if (!opened) return nullptr;
+    std::unique_ptr<Connection> connection = std::move(*opened);
+    for (const auto& statement : statements_) {
+      if (!connection->prepare(statement)) return nullptr;
+    }
+    PGconn* conn = connection->native();
+    if (PQsetnonblocking(conn, 1) != 0 || PQenterPipelineMode(conn) == 0) return nullptr;
+    return connection;
+  }
+
+  // Lock held. Makes sure the socket is watched while results are owed.
+  // Asio's reactor is edge-triggered and never tries a wait speculatively:
+  // bytes that arrived before the wait was queued, or that libpq's single
+  // recv left in the socket, would wait for the next edge, which may never
+  // come. So after reading (`look`), one peek decides whether to read again.
+  void watch(bool look) {
+    if (!read_armed_) {
+      read_armed_ = true;
+      socket_->async_wait(net::posix::stream_descriptor::wait_read,
+                          [self = shared_from_this(), generation = generation_](boost::system::error_code ec) {
+                            self->on_readable(generation, true, ec);
+                          });
+    }
+    if (!look) return;
+    char byte = 0;
+    const ssize_t peeked = ::recv(PQsocket(connection_->native()), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    const bool quiet = peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+    if (!quiet) {
+      net::post(context_, [self = shared_from_this(), generation = generation_] {
+        self->on_readable(generation, false, {});
+      });
+    }
+  }
+
+  void on_readable(std::uint64_t generation, bool from_wait, boost::system::error_code ec) {
+    std::vector<Finished> finished;
+    {
+      std::lock_guard lock(mutex_);
+      if (generation != generation_) return;  // an earlier connection's wait
+      if (from_wait) read_armed_ = false;
+      if (!connection_ || ec == net::error::operation_aborted) return;
+      read(finished);
+      if (connection_) flush(finished);
+      if (connection_ && !pending_.empty()) watch(true);
+    }
+    run_all(finished);
+  }
+
+  void on_writable(std::uint64_t generation, boost::system::error_code ec) {
+    std::vector<Finished> finished;
+    {
+      std::lock_guard lock(mutex_);
+      if (generation != generation_) return;
+      write_armed_ = false;
+      if (!connection_ || ec == net::error::operation_aborted) return;
+      read(finished);  // libpq's advice: take input while output is stuck
+      if (connection_) flush(finished);
+      if (connection_ && !pending_.empty()) watch(true);
+    }
+    run_all(finished);
+  }
+
+  // Lock held: sends what libpq buffered; waits for room when the socket is full.
+  void flush(std::vector<Finished>& finished) {
+    const int left = PQflush(connection_->native());
+    if (left < 0) {
+      lose_all(finished);
+    } else if (left > 0 && !write_armed_) {
+      write_armed_ = true;
+      socket_->async_wait(net::posix::stream_descriptor::wait_write,
+                          [self = shared_from_this(), generation = generation_](boost::system::error_code ec) {
+                            self->on_writable(generation, ec);
+                          });
+    }
+  }
+
+  // Lock held: takes what arrived and completes every statement whose
+  // results are all in. Each statement is followed by its own Sync, so it
+  // yields its result (or error), a null, then PGRES_PIPELINE_SYNC.
+  void read(std::vector<Finished>& finished) {
+    PGconn* conn = connection_->native();
+    if (PQconsumeInput(conn) == 0) {
+      lose_all(finished);
+      return;
+    }
+    int nulls = 0;
+    while (!pending_.empty() && PQisBusy(conn) == 0) {
+      PGresult* raw = PQgetResult(conn);
+      if (raw == nullptr) {
+        if (++nulls > 1) break;  // nothing more to take now
+        continue;
+      }
+      nulls = 0;
+      if (PQresultStatus(raw) == PGRES_PIPELINE_SYNC) {
+        PQclear(raw);
+        Pending done = std::move(pending_.front());
+        pending_.pop_front();
+        core::Result<ResultPtr> result =
+            done.result ? std::move(*done.result)
+                        : core::Result<ResultPtr>(core::Error::internal("pipelined statement without a result"));
+        finished.push_back(Finished{std::move(done.done), std::move(result), false});
+        continue;
+      }
+      Pending& front = pending_.front();
+      if (front.result) {
+        PQclear(raw);  // only one result is expected per statement
+      } else {
+        front.result = connection_->check(raw);
+      }
+      if (connection_->broken()) break;
+    }
+    if (connection_->broken() || PQstatus(conn) == CONNECTION_BAD) lose_all(finished);
+  }
+
+  // Lock held: the connection is gone; every outstanding statement is lost.
+  void lose_all(std::vector<Finished>& finished) {
+    pool_.note_reachable(false);
+    for (auto& p : pending_) {
+      finished.push_back(Finished{std::move(p.done), core::Error::unavailable(kUnavailableMessage), true});
+    }
+    pending_.clear();
+    close();
+  }
+
+  // Lock held. Waits of this connection still queued finish with
+  // operation_aborted and are ignored by their generation.
+  void close() {
+    ++generation_;
+    read_armed_ = false;
+    write_armed_ = false;
+    if (socket_) {
+      (void)socket_->release();  // the descriptor is libpq's to close
+      socket_.reset();
+    }
+    connection_.reset();
+  }
+
+  Pool& pool_;
+  net::io_context& context_;
+  const std::vector<Statement> statements_;
+  std::unordered_set<std::string_view> names_;
+  std::mutex mutex_;
+  std::unique_ptr<Connection> connection_;
+  std::optional<net::posix::stream_descriptor> socket_;
+  std::deque<Pending> pending_;
+  std::uint64_t generation_ = 0;
+  bool opening_ = false;
+  bool read_armed_ = false;
+  bool write_armed_ = false;
+};
+
+Pipeline::Pipeline(Pool& pool, net::io_context& context, std::size_t connections,
+                   std::vector<Statement> statements) {
+  for (std::size_t i = 0; i < connections; ++i) {
+    slots_.push_back(std::make_shared<Slot>(pool, context, statements));
+  }
+}
+
+Pipeline::~Pipeline() {
+  for (auto& slot : slots_) slot->shut_down();
+}
+
+bool Pipeline::submit(const Statement& statement, const Params& params, Done& done) {
+  if (slots_.empty()) return false;
+  const std::size_t first = next_.fetch_add(1, std::memory_order_relaxed);
+  // Another connection may take it while this one is being opened.
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[(first + i) % slots_.size()]->submit(statement, params, done)) return true;
+  }
+  return false;
+}
+
+}  // namespace todo::pg
