@@ -152,8 +152,11 @@ core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   config.db_pool_size = static_cast<std::size_t>(*pool);
 
   // The task list's reads are pipelined on connections of their own (not in
-  // DB_POOL_SIZE), one per core: each is one PostgreSQL backend kept busy.
-  const auto pipelines = integer(env, "DB_PIPELINE_CONNECTIONS", static_cast<long long>(cores), 0, 64);
+  // DB_POOL_SIZE). Each is one PostgreSQL backend kept busy, and the fewer
+  // connections share the load, the more statements each network read
+  // carries: one per two cores measured best (docs/decisions/0007).
+  const auto pipelines =
+      integer(env, "DB_PIPELINE_CONNECTIONS", std::max<long long>(1, static_cast<long long>(cores) / 2), 0, 64);
   if (!pipelines) return pipelines.error();
   config.db_pipeline_connections = static_cast<std::size_t>(*pipelines);
 
