@@ -117,8 +117,8 @@ double resident_bytes() {
 }
 
 // Everything /metrics shows besides the HTTP figures the server records.
-void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const memory::InProcessLoginThrottle& throttle,
-                      const http::Server& server) {
+void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::PgTaskRepository& task_repository,
+                      const memory::InProcessLoginThrottle& throttle, const http::Server& server) {
   const auto as_double = [](auto value) { return static_cast<double>(value); };
   metrics.add_gauge("todo_db_pool_size", "Most database connections the pool opens (DB_POOL_SIZE).", {},
                     [&pool, as_double] { return as_double(pool.stats().size); });
@@ -134,6 +134,21 @@ void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const memory
   metrics.add_counter("todo_db_pool_acquire_errors_total",
                       "Requests that got no database connection because the database was unreachable.", {},
                       [&pool, as_double] { return as_double(pool.stats().acquire_errors); });
+  const auto pipe = [&task_repository] { return task_repository.pipeline_stats(); };
+  metrics.add_gauge("todo_db_pipeline_connections", "Pipelined task-list connections (DB_PIPELINE_CONNECTIONS).",
+                    {{"state", "configured"}}, [pipe, as_double] { return as_double(pipe().connections); });
+  metrics.add_gauge("todo_db_pipeline_connections", "Pipelined task-list connections (DB_PIPELINE_CONNECTIONS).",
+                    {{"state", "open"}}, [pipe, as_double] { return as_double(pipe().open); });
+  metrics.add_gauge("todo_db_pipeline_in_flight", "Task-list statements sent on a pipelined connection, result not yet read.",
+                    {}, [pipe, as_double] { return as_double(pipe().in_flight); });
+  metrics.add_counter("todo_db_pipeline_statements_total", "Task-list statements sent on a pipelined connection.", {},
+                      [pipe, as_double] { return as_double(pipe().statements); });
+  metrics.add_counter("todo_db_pipeline_reruns_total",
+                      "Pipelined task-list reads lost with their connection and re-run through the pool.", {},
+                      [pipe, as_double] { return as_double(pipe().rerun); });
+  metrics.add_counter("todo_db_pipeline_bypassed_total",
+                      "Task-list reads run through the pool because no pipelined connection could take them.", {},
+                      [pipe, as_double] { return as_double(pipe().bypassed); });
   metrics.add_gauge("todo_db_up", "1 when the last attempt to reach the database succeeded.", {},
                     [&pool] { return pool.reachable() ? 1.0 : 0.0; });
 
@@ -241,7 +256,7 @@ int serve(const Config& config, Logger& log) {
                                    ": " + e.what());
     return kExitStartupFailed;
   }
-  register_metrics(metrics, *pool, throttle, *server);
+  register_metrics(metrics, *pool, task_repository, throttle, *server);
   if (config.db_pipeline_connections > 0) {
     task_repository.enable_pipeline(server->context(), config.db_pipeline_connections);
   }

@@ -166,6 +166,12 @@ TEST_CASE("pipelined lists give the pool's answers, each exactly once, under con
   for (auto& t : submitters) t.join();
   REQUIRE(answers.wait());
   CHECK(answers.duplicates() == 0);
+  const pg::PipelineStats stats = f.tasks.pipeline_stats();
+  CHECK(stats.connections == 1);
+  CHECK(stats.open == 1);
+  CHECK(stats.in_flight == 0);
+  CHECK(stats.statements + stats.bypassed == kCalls);
+  CHECK(stats.statements > 0);
   for (std::size_t i = 0; i < kCalls; ++i) {
     const std::int64_t version = i % 10 == 9 ? 1 : 0;
     require_same(answers.at(i), f.tasks.list_for_token(f.ids[i % f.ids.size()], version, f.query(static_cast<int>(i))));

@@ -256,6 +256,18 @@ void PgTaskRepository::enable_pipeline(boost::asio::io_context& context, std::si
 
 void PgTaskRepository::disable_pipeline() noexcept { pipeline_.reset(); }
 
+PipelineStats PgTaskRepository::pipeline_stats() const noexcept {
+  PipelineStats stats;
+  if (!pipeline_) return stats;
+  stats.connections = pipeline_->connections();
+  stats.open = pipeline_->open();
+  stats.in_flight = pipeline_->in_flight();
+  stats.statements = pipeline_->statements();
+  stats.rerun = pipeline_rerun_.load(std::memory_order_relaxed);
+  stats.bypassed = pipeline_bypassed_.load(std::memory_order_relaxed);
+  return stats;
+}
+
 core::Result<core::TaskPage> PgTaskRepository::list(core::UserId owner,
                                                     const core::TaskQuery& query) {
   const Params params = list_params(owner, query);
@@ -283,12 +295,14 @@ void PgTaskRepository::list_for_token_async(core::UserId owner, std::int64_t tok
     Pipeline::Done finish = [this, owner, token_version, query, done](core::Result<ResultPtr> result,
                                                                       bool lost) {
       if (lost) {
+        pipeline_rerun_.fetch_add(1, std::memory_order_relaxed);
         done(list_for_token(owner, token_version, query));
         return;
       }
       done(page_from(std::move(result), true));
     };
     if (pipeline_->submit(pick(kListForToken, query), params, finish)) return;
+    pipeline_bypassed_.fetch_add(1, std::memory_order_relaxed);
   }
   done(list_for_token(owner, token_version, query));
 }

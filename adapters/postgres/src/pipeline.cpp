@@ -37,8 +37,9 @@ void run_all(std::vector<Finished>& finished) {
 
 class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
  public:
-  Slot(Pool& pool, net::io_context& context, std::vector<Statement> statements)
-      : pool_(pool), context_(context), statements_(std::move(statements)) {
+  Slot(Pool& pool, net::io_context& context, std::vector<Statement> statements,
+       std::shared_ptr<Pipeline::Counters> counters)
+      : pool_(pool), context_(context), statements_(std::move(statements)), counters_(std::move(counters)) {
     for (const auto& s : statements_) names_.insert(s.name);
   }
 
@@ -64,6 +65,8 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
         lose_all(finished);
       } else {
         pending_.push_back(Pending{std::move(done), std::nullopt});
+        counters_->statements.fetch_add(1, std::memory_order_relaxed);
+        counters_->in_flight.fetch_add(1, std::memory_order_relaxed);
         taken = true;
         flush(finished);
       }
@@ -75,6 +78,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
   // Drops the connection and every outstanding statement, callbacks uncalled.
   void shut_down() {
     std::lock_guard lock(mutex_);
+    counters_->in_flight.fetch_sub(pending_.size(), std::memory_order_relaxed);
     pending_.clear();
     close();
   }
@@ -97,6 +101,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     if (!opened) return false;
     connection_ = std::move(opened);
     socket_.emplace(context_, PQsocket(connection_->native()));
+    counters_->open.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
 
@@ -199,6 +204,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
         PQclear(raw);
         Pending done = std::move(pending_.front());
         pending_.pop_front();
+        counters_->in_flight.fetch_sub(1, std::memory_order_relaxed);
         core::Result<ResultPtr> result =
             done.result ? std::move(*done.result)
                         : core::Result<ResultPtr>(core::Error::internal("pipelined statement without a result"));
@@ -222,6 +228,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     for (auto& p : pending_) {
       finished.push_back(Finished{std::move(p.done), core::Error::unavailable(kUnavailableMessage), true});
     }
+    counters_->in_flight.fetch_sub(pending_.size(), std::memory_order_relaxed);
     pending_.clear();
     close();
   }
@@ -236,12 +243,14 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
       (void)socket_->release();  // the descriptor is libpq's to close
       socket_.reset();
     }
+    if (connection_) counters_->open.fetch_sub(1, std::memory_order_relaxed);
     connection_.reset();
   }
 
   Pool& pool_;
   net::io_context& context_;
   const std::vector<Statement> statements_;
+  const std::shared_ptr<Pipeline::Counters> counters_;
   std::unordered_set<std::string_view> names_;
   std::mutex mutex_;
   std::unique_ptr<Connection> connection_;
@@ -256,7 +265,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
 Pipeline::Pipeline(Pool& pool, net::io_context& context, std::size_t connections,
                    std::vector<Statement> statements) {
   for (std::size_t i = 0; i < connections; ++i) {
-    slots_.push_back(std::make_shared<Slot>(pool, context, statements));
+    slots_.push_back(std::make_shared<Slot>(pool, context, statements, counters_));
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -48,9 +49,21 @@ class Pipeline {
   // unreachable, statement not prepared): the caller runs it another way.
   bool submit(const Statement& statement, const Params& params, Done& done);
 
+  // Lock-free figures (PipelineStats' fields of the same names).
+  std::size_t connections() const noexcept { return slots_.size(); }
+  std::size_t open() const noexcept { return counters_->open.load(std::memory_order_relaxed); }
+  std::size_t in_flight() const noexcept { return counters_->in_flight.load(std::memory_order_relaxed); }
+  std::uint64_t statements() const noexcept { return counters_->statements.load(std::memory_order_relaxed); }
+
   class Slot;  // one pipelined connection (pipeline.cpp)
+  struct Counters {
+    std::atomic<std::size_t> open{0};
+    std::atomic<std::size_t> in_flight{0};
+    std::atomic<std::uint64_t> statements{0};
+  };
 
  private:
+  std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
   std::vector<std::shared_ptr<Slot>> slots_;
   std::atomic<std::size_t> next_{0};
 };

@@ -3,7 +3,9 @@
 // filter and sort of core::TaskQuery. A list is one
 // round trip returning the page and the total (docs/decisions/0003).
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "todo/core/ports/task_repository.hpp"
@@ -16,6 +18,16 @@ class io_context;
 namespace todo::pg {
 
 class Pipeline;
+
+// The pipelined reads' figures, for metrics; each read on its own, lock-free.
+struct PipelineStats {
+  std::size_t connections = 0;      // DB_PIPELINE_CONNECTIONS (0: pipelining off)
+  std::size_t open = 0;             // pipelined connections open now
+  std::size_t in_flight = 0;        // statements sent, result not yet handed over
+  std::uint64_t statements = 0;     // statements sent on a pipelined connection
+  std::uint64_t rerun = 0;          // lost with their connection, re-run through the pool
+  std::uint64_t bypassed = 0;       // not taken (connection being opened, database unreachable): run through the pool
+};
 
 class PgTaskRepository final : public core::TaskRepository {
  public:
@@ -34,6 +46,9 @@ class PgTaskRepository final : public core::TaskRepository {
   // Closes the pipelined connections; results still owed are dropped with
   // their callbacks uncalled.
   void disable_pipeline() noexcept;
+  // Zeros when pipelining is off. Call between enable and disable only from
+  // the threads that may also call those (no locking against them).
+  PipelineStats pipeline_stats() const noexcept;
 
   core::Result<core::Task> create(const core::NewTask& task) override;
   core::Result<core::Task> get(core::UserId owner, core::TaskId id) override;
@@ -54,6 +69,8 @@ class PgTaskRepository final : public core::TaskRepository {
  private:
   Pool& pool_;
   std::unique_ptr<Pipeline> pipeline_;
+  std::atomic<std::uint64_t> pipeline_rerun_{0};
+  std::atomic<std::uint64_t> pipeline_bypassed_{0};
 };
 
 }  // namespace todo::pg
