@@ -251,7 +251,7 @@ void PgTaskRepository::enable_pipeline(boost::asio::io_context& context, std::si
   for (const auto& by_order : kListForToken) {
     for (const Statement& statement : by_order) statements.push_back(statement);
   }
-  pipeline_ = std::make_unique<Pipeline>(pool_, context, connections, std::move(statements));
+  pipeline_ = std::make_unique<Pipeline>(pool_, context, connections, statements);
 }
 
 void PgTaskRepository::disable_pipeline() noexcept { pipeline_.reset(); }

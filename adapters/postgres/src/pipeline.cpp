@@ -263,7 +263,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
 };
 
 Pipeline::Pipeline(Pool& pool, net::io_context& context, std::size_t connections,
-                   std::vector<Statement> statements) {
+                   const std::vector<Statement>& statements) {
   for (std::size_t i = 0; i < connections; ++i) {
     slots_.push_back(std::make_shared<Slot>(pool, context, statements, counters_));
   }

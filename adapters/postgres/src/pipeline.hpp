@@ -35,7 +35,7 @@ class Pipeline {
   // settings and reconnect backoff) on the first submit that needs it, and
   // `statements` are prepared on it then. Only those can be submitted.
   Pipeline(Pool& pool, boost::asio::io_context& context, std::size_t connections,
-           std::vector<Statement> statements);
+           const std::vector<Statement>& statements);
   // Closes the connections. Results still outstanding are dropped with their
   // callbacks uncalled: call it once the event loop has stopped.
   ~Pipeline();

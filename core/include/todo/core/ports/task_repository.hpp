@@ -29,7 +29,8 @@ class TaskRepository {
   // list_for_token() and then `done`.
   virtual void list_for_token_async(UserId owner, std::int64_t token_version, const TaskQuery& query,
                                     std::function<void(Result<TaskPage>)> done) {
-    done(list_for_token(owner, token_version, query));
+    auto finish = std::move(done);
+    finish(list_for_token(owner, token_version, query));
   }
   // Applies the fields present in `patch` and sets updated_at = now.
   virtual Result<Task> update(UserId owner, TaskId id, const TaskPatch& patch, Timestamp now) = 0;
