@@ -287,6 +287,42 @@ TEST_CASE("list_for_token lists for a current token version and refuses a stale 
   CHECK(f.tasks.list_for_token(claims, TaskQuery{}).error().code == ErrorCode::Unauthenticated);
 }
 
+TEST_CASE("list_for_token_async answers once, like list_for_token, through the port's synchronous default",
+          "[tasks][list]") {
+  TaskFixture f;
+  const auto alice = f.users.create(NewUser{"alice@example.com", std::nullopt, "hash", Timestamp{}});
+  REQUIRE(alice);
+  f.create_ok(alice->id, "a1");
+  TokenClaims claims;
+  claims.user_id = alice->id;
+  claims.token_version = alice->token_version;
+  const auto run = [&f](const TokenClaims& c, const TaskQuery& q) {
+    int calls = 0;
+    std::optional<Result<TaskPage>> got;
+    f.tasks.list_for_token_async(c, q, [&](Result<TaskPage> page) {
+      ++calls;
+      got.emplace(std::move(page));
+    });
+    CHECK(calls == 1);
+    REQUIRE(got);
+    return std::move(*got);
+  };
+  const auto page = run(claims, TaskQuery{});
+  REQUIRE(page.has_value());
+  CHECK(page->total == 1);
+  CHECK(page->items.at(0).title == "a1");
+
+  TaskQuery bad;
+  bad.offset = -1;
+  CHECK(names_field(run(claims, bad), "offset"));
+
+  REQUIRE(f.users.bump_token_version(alice->id));
+  const auto stale = run(claims, TaskQuery{});
+  REQUIRE_FALSE(stale.has_value());
+  CHECK(stale.error().code == ErrorCode::Unauthenticated);
+  CHECK(stale.error().message == "Could not validate credentials");
+}
+
 TEST_CASE("update, complete and remove of another user's task are NotFound and change nothing",
           "[tasks][scope]") {
   TaskFixture f;
