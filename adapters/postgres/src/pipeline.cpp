@@ -53,14 +53,15 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     bool taken = false;
     {
       std::unique_lock lock(mutex_);
-      if (!connection_ && !open(lock)) return false;
+      if (shut_ || (!connection_ && !open(lock))) return false;
       // Watch before sending: the answer's edge must find the wait queued.
       watch(false);
       PGconn* conn = connection_->native();
       const auto values = params.pointers();
       if (PQsendQueryPrepared(conn, statement.name, params.size(), values.data(), nullptr, nullptr, 1) == 0 ||
           PQpipelineSync(conn) == 0) {
-        // Nothing of this statement reached the server; the ones before it
+        // The connection failed under this statement: it is not taken (a
+        // read, so the caller runs it another way), and the ones before it
         // are lost with the connection.
         lose_all(finished);
       } else {
@@ -78,6 +79,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
   // Drops the connection and every outstanding statement, callbacks uncalled.
   void shut_down() {
     std::lock_guard lock(mutex_);
+    shut_ = true;
     counters_->in_flight.fetch_sub(pending_.size(), std::memory_order_relaxed);
     pending_.clear();
     close();
@@ -98,7 +100,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     std::unique_ptr<Connection> opened = connect();
     lock.lock();
     opening_ = false;
-    if (!opened) return false;
+    if (!opened || shut_) return false;
     connection_ = std::move(opened);
     socket_.emplace(context_, PQsocket(connection_->native()));
     counters_->open.fetch_add(1, std::memory_order_relaxed);
@@ -258,6 +260,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
   std::deque<Pending> pending_;
   std::uint64_t generation_ = 0;
   bool opening_ = false;
+  bool shut_ = false;  // shut_down() ran: nothing is taken any more
   bool read_armed_ = false;
   bool write_armed_ = false;
 };
