@@ -34,6 +34,9 @@ TEST_CASE("defaults follow SPEC §5 and scale with the core count") {
   CHECK(config->bcrypt_cost == 12);
   CHECK(config->threads == 8);
   CHECK(config->db_pool_size == 8);
+  CHECK(config->db_pipeline_connections == 2);  // one per two cores
+  CHECK(parse_config(minimal(), 1)->db_pipeline_connections == 1);  // at least one
+  CHECK(parse_config(minimal(), 3)->db_pipeline_connections == 1);
   CHECK(config->log_level == LogLevel::Info);
   CHECK(config->max_connections == 4096);
   CHECK(config->login_max_failures == 10);
@@ -51,6 +54,7 @@ TEST_CASE("every variable is read when set") {
   env["CORS_ORIGINS"] = "https://a.example, https://b.example";
   env["BCRYPT_COST"] = "4";
   env["DB_POOL_SIZE"] = "3";
+  env["DB_PIPELINE_CONNECTIONS"] = "0";
   env["THREADS"] = "2";
   env["LOG_LEVEL"] = "WARN";
   env["MAX_CONNECTIONS"] = "10";
@@ -66,6 +70,7 @@ TEST_CASE("every variable is read when set") {
   CHECK(config->cors_origins == std::vector<std::string>{"https://a.example", "https://b.example"});
   CHECK(config->bcrypt_cost == 4);
   CHECK(config->db_pool_size == 3);
+  CHECK(config->db_pipeline_connections == 0);
   CHECK(config->threads == 2);
   CHECK(config->log_level == LogLevel::Warn);
   CHECK(config->max_connections == 10);
@@ -133,7 +138,8 @@ TEST_CASE("numbers outside their range are refused with the variable named") {
   const std::pair<const char*, const char*> cases[] = {
       {"BCRYPT_COST", "3"},         {"BCRYPT_COST", "32"},  {"DB_POOL_SIZE", "0"},
       {"THREADS", "0"},             {"MAX_CONNECTIONS", "0"}, {"LOGIN_MAX_FAILURES", "-1"},
-      {"ADDRESS_MAX_FAILURES", "x"}, {"SIGNUP_PER_ADDRESS", "-5"}};
+      {"ADDRESS_MAX_FAILURES", "x"}, {"SIGNUP_PER_ADDRESS", "-5"}, {"DB_PIPELINE_CONNECTIONS", "-1"},
+      {"DB_PIPELINE_CONNECTIONS", "65"}};
   for (const auto& [name, value] : cases) {
     Environment env = minimal();
     env[name] = value;
