@@ -1,13 +1,11 @@
 #include "pipeline.hpp"
 
-#include <sys/socket.h>
-#include <sys/types.h>
+#include <openssl/ssl.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/system/error_code.hpp>
-#include <cerrno>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -29,8 +27,22 @@ struct Finished {
   bool lost;
 };
 
+// Outside the lock. A callback that throws (only allocation can) must not
+// keep the others from their answers.
 void run_all(std::vector<Finished>& finished) {
-  for (auto& f : finished) f.done(std::move(f.result), f.lost);
+  for (auto& f : finished) {
+    try {
+      f.done(std::move(f.result), f.lost);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing left to tell
+    }
+  }
+}
+
+// Decrypted bytes OpenSSL holds for libpq beyond what libpq has read.
+bool tls_bytes_pending(PGconn* conn) {
+  if (PQsslInUse(conn) == 0) return false;
+  auto* ssl = static_cast<SSL*>(PQsslStruct(conn, "OpenSSL"));
+  return ssl != nullptr && SSL_pending(ssl) > 0;
 }
 
 }  // namespace
@@ -54,8 +66,6 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     {
       std::unique_lock lock(mutex_);
       if (shut_ || (!connection_ && !open(lock))) return false;
-      // Watch before sending: the answer's edge must find the wait queued.
-      watch(false);
       PGconn* conn = connection_->native();
       const auto values = params.pointers();
       if (PQsendQueryPrepared(conn, statement.name, params.size(), values.data(), nullptr, nullptr, 1) == 0 ||
@@ -70,6 +80,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
         counters_->in_flight.fetch_add(1, std::memory_order_relaxed);
         taken = true;
         flush(finished);
+        settle(finished);
       }
     }
     run_all(finished);
@@ -97,12 +108,19 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     if (opening_) return false;
     opening_ = true;
     lock.unlock();
-    std::unique_ptr<Connection> opened = connect();
+    std::unique_ptr<Connection> opened;
+    try {
+      opened = connect();
+    } catch (...) {
+      lock.lock();
+      opening_ = false;
+      throw;
+    }
     lock.lock();
     opening_ = false;
     if (!opened || shut_) return false;
+    socket_.emplace(context_, PQsocket(opened->native()));
     connection_ = std::move(opened);
-    socket_.emplace(context_, PQsocket(connection_->native()));
     counters_->open.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
@@ -120,23 +138,30 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
   }
 
   // Lock held. Makes sure the socket is watched while results are owed.
-  // Asio's reactor is edge-triggered and never tries a wait speculatively:
-  // bytes that arrived before the wait was queued, or that libpq's single
-  // recv left in the socket, would wait for the next edge, which may never
-  // come. So after reading (`look`), one peek decides whether to read again.
-  void watch(bool look) {
-    if (!read_armed_) {
-      read_armed_ = true;
-      socket_->async_wait(net::posix::stream_descriptor::wait_read,
-                          [self = shared_from_this(), generation = generation_](boost::system::error_code ec) {
-                            self->on_readable(generation, true, ec);
-                          });
-    }
-    if (!look) return;
-    char byte = 0;
-    const ssize_t peeked = ::recv(PQsocket(connection_->native()), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    const bool quiet = peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
-    if (!quiet) {
+  // Queuing a wait on an idle descriptor re-arms it in epoll
+  // (EPOLL_CTL_MOD), which reports bytes already in the socket, so nothing
+  // the kernel holds is missed. What the kernel no longer shows is handled
+  // in settle().
+  void watch() {
+    if (read_armed_) return;
+    read_armed_ = true;
+    socket_->async_wait(net::posix::stream_descriptor::wait_read,
+                        [self = shared_from_this(), generation = generation_](boost::system::error_code ec) {
+                          self->on_readable(generation, true, ec);
+                        });
+  }
+
+  // Lock held, after any libpq call that may have read the socket. Results
+  // can sit where epoll cannot see them: libpq reads the socket while it
+  // sends (pqSendSome) without parsing, and OpenSSL may hold decrypted bytes
+  // beyond what libpq took. So: take what libpq holds, read again soon if
+  // OpenSSL holds more, and watch the socket while results are owed.
+  void settle(std::vector<Finished>& finished) {
+    if (!connection_ || pending_.empty()) return;
+    take(finished);
+    if (!connection_ || pending_.empty()) return;
+    watch();
+    if (tls_bytes_pending(connection_->native())) {
       net::post(context_, [self = shared_from_this(), generation = generation_] {
         self->on_readable(generation, false, {});
       });
@@ -152,7 +177,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
       if (!connection_ || ec == net::error::operation_aborted) return;
       read(finished);
       if (connection_) flush(finished);
-      if (connection_ && !pending_.empty()) watch(true);
+      settle(finished);
     }
     run_all(finished);
   }
@@ -166,7 +191,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
       if (!connection_ || ec == net::error::operation_aborted) return;
       read(finished);  // libpq's advice: take input while output is stuck
       if (connection_) flush(finished);
-      if (connection_ && !pending_.empty()) watch(true);
+      settle(finished);
     }
     run_all(finished);
   }
@@ -185,15 +210,20 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     }
   }
 
-  // Lock held: takes what arrived and completes every statement whose
-  // results are all in. Each statement is followed by its own Sync, so it
-  // yields its result (or error), a null, then PGRES_PIPELINE_SYNC.
+  // Lock held: reads the socket, then takes what arrived.
   void read(std::vector<Finished>& finished) {
-    PGconn* conn = connection_->native();
-    if (PQconsumeInput(conn) == 0) {
+    if (PQconsumeInput(connection_->native()) == 0) {
       lose_all(finished);
       return;
     }
+    take(finished);
+  }
+
+  // Lock held: completes every statement whose results libpq already holds
+  // (no socket read). Each statement is followed by its own Sync, so it
+  // yields its result (or error), a null, then PGRES_PIPELINE_SYNC.
+  void take(std::vector<Finished>& finished) {
+    PGconn* conn = connection_->native();
     int nulls = 0;
     while (!pending_.empty() && PQisBusy(conn) == 0) {
       PGresult* raw = PQgetResult(conn);

@@ -37,7 +37,9 @@ class Pipeline {
   Pipeline(Pool& pool, boost::asio::io_context& context, std::size_t connections,
            const std::vector<Statement>& statements);
   // Closes the connections. Results still outstanding are dropped with their
-  // callbacks uncalled: call it once the event loop has stopped.
+  // callbacks uncalled. Call it once the event loop has stopped and no
+  // submit() can be running (a submit opening a connection would otherwise
+  // touch a freed Slot).
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
