@@ -16,6 +16,16 @@ Result<void> check_page(const TaskQuery& query) {
   return {};
 }
 
+// A repository's refusal of the token becomes FastAPI's one detail for
+// every rejected bearer token, whatever the adapter said.
+template <class T>
+Result<T> token_checked(Result<T> result) {
+  if (!result && result.error().code == ErrorCode::Unauthenticated) {
+    return Error::unauthenticated(kInvalidCredentials);
+  }
+  return result;
+}
+
 void append_fields(std::vector<FieldError>& out, const Error& e) {
   out.insert(out.end(), e.fields.begin(), e.fields.end());
 }
@@ -73,6 +83,12 @@ struct Parsed {
 TaskService::TaskService(TaskRepository& tasks, const Clock& clock) : tasks_(tasks), clock_(clock) {}
 
 Result<Task> TaskService::create(UserId owner, const CreateTaskCommand& cmd) {
+  Result<NewTask> task = new_task(owner, cmd);
+  if (!task) return std::move(task).error();
+  return tasks_.create(*task);
+}
+
+Result<NewTask> TaskService::new_task(UserId owner, const CreateTaskCommand& cmd) const {
   Parsed p;
   NewTask task;
   task.user_id = owner;
@@ -98,7 +114,7 @@ Result<Task> TaskService::create(UserId owner, const CreateTaskCommand& cmd) {
   }
   if (!p.errors.empty()) return Error::invalid(std::move(p.errors));
   task.now = clock_.now();
-  return tasks_.create(task);
+  return task;
 }
 
 Result<Task> TaskService::get(UserId owner, TaskId id) {
@@ -138,6 +154,13 @@ void TaskService::list_for_token_async(const TokenClaims& claims, const TaskQuer
 }
 
 Result<Task> TaskService::update(UserId owner, TaskId id, const UpdateTaskCommand& cmd) {
+  Result<TaskPatch> patch = task_patch(cmd);
+  if (!patch) return std::move(patch).error();
+  if (id <= 0) return Error::not_found("Task not found");
+  return tasks_.update(owner, id, *patch, clock_.now());
+}
+
+Result<TaskPatch> TaskService::task_patch(const UpdateTaskCommand& cmd) {
   Parsed p;
   TaskPatch patch;
   if (cmd.title) {
@@ -171,8 +194,7 @@ Result<Task> TaskService::update(UserId owner, TaskId id, const UpdateTaskComman
     if (auto d = p.due_date(*cmd.due_date)) patch.due_date = *d;
   }
   if (!p.errors.empty()) return Error::invalid(std::move(p.errors));
-  if (id <= 0) return Error::not_found("Task not found");
-  return tasks_.update(owner, id, patch, clock_.now());
+  return patch;
 }
 
 Result<Task> TaskService::complete(UserId owner, TaskId id, std::optional<bool> completed) {
@@ -188,6 +210,35 @@ Result<Task> TaskService::complete(UserId owner, TaskId id, std::optional<bool> 
 Result<void> TaskService::remove(UserId owner, TaskId id) {
   if (id <= 0) return Error::not_found("Task not found");
   return tasks_.remove(owner, id);
+}
+
+Result<Task> TaskService::create_for_token(const TokenClaims& claims, const CreateTaskCommand& cmd) {
+  Result<NewTask> task = new_task(claims.user_id, cmd);
+  if (!task) return std::move(task).error();
+  return token_checked(tasks_.create_for_token(claims.token_version, *task));
+}
+
+Result<Task> TaskService::get_for_token(const TokenClaims& claims, TaskId id) {
+  return token_checked(tasks_.get_for_token(claims.user_id, claims.token_version, id));
+}
+
+Result<Task> TaskService::update_for_token(const TokenClaims& claims, TaskId id, const UpdateTaskCommand& cmd) {
+  Result<TaskPatch> patch = task_patch(cmd);
+  if (!patch) return std::move(patch).error();
+  return token_checked(tasks_.update_for_token(claims.user_id, claims.token_version, id, *patch, clock_.now()));
+}
+
+Result<Task> TaskService::complete_for_token(const TokenClaims& claims, TaskId id, std::optional<bool> completed) {
+  if (completed) {
+    TaskPatch patch;
+    patch.completed = *completed;
+    return token_checked(tasks_.update_for_token(claims.user_id, claims.token_version, id, patch, clock_.now()));
+  }
+  return token_checked(tasks_.toggle_completed_for_token(claims.user_id, claims.token_version, id, clock_.now()));
+}
+
+Result<void> TaskService::remove_for_token(const TokenClaims& claims, TaskId id) {
+  return token_checked(tasks_.remove_for_token(claims.user_id, claims.token_version, id));
 }
 
 }  // namespace todo::core

@@ -33,4 +33,8 @@ PgBackend::PgBackend() {
   execute_sql(url(), "TRUNCATE users, tasks RESTART IDENTITY CASCADE");
 }
 
+void PgBackend::delete_user(core::UserId id) {
+  execute_sql(url(), "DELETE FROM users WHERE id = " + std::to_string(id));
+}
+
 }  // namespace todo::test

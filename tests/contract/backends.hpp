@@ -32,6 +32,11 @@ namespace todo::test {
 struct MemoryBackend {
   core::UserRepository& users() { return users_; }
   core::TaskRepository& tasks() { return tasks_; }
+  // Deletes a user and its tasks, as PostgreSQL's ON DELETE CASCADE does.
+  void delete_user(core::UserId id) {
+    REQUIRE(users_.remove(id));
+    tasks_.remove_all_of(id);
+  }
 
  private:
   memory::MemoryUserRepository users_;
@@ -44,6 +49,8 @@ struct PgBackend {
   PgBackend();
   core::UserRepository& users() { return users_; }
   core::TaskRepository& tasks() { return tasks_; }
+  // DELETE FROM users (its tasks go by ON DELETE CASCADE).
+  void delete_user(core::UserId id);
 
   static pg::Pool& pool();
   static const std::string& url();

@@ -215,3 +215,225 @@ TEMPLATE_TEST_CASE("remove deletes the task once; a second remove is NotFound", 
   CHECK(page->total == 1);
   CHECK(ids(*page) == std::vector<core::TaskId>{kept.id});
 }
+
+// ------------------------------------------------ the ..._for_token methods
+
+namespace {
+
+// The owner's tasks counted two ways: the unfiltered list_for_token's total
+// (PostgreSQL reads it from users.task_count, kept by a trigger) and list()'s
+// (which counts the rows). They must agree after every write.
+template <class Backend>
+std::int64_t checked_count(Backend& backend, const core::User& user) {
+  auto counted = backend.tasks().list(user.id, core::TaskQuery{});
+  REQUIRE(counted);
+  auto kept = backend.tasks().list_for_token(user.id, user.token_version, core::TaskQuery{});
+  REQUIRE(kept);
+  CHECK(kept->total == counted->total);
+  return counted->total;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("the _for_token methods act like the plain ones while the token version is current",
+                   "[contract][tasks][token]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com");
+  core::NewTask input = new_task(ada.id, "Caf\xC3\xA9 'quoted'", at(7));
+  input.description = "text";
+  input.priority = Priority::High;
+  input.tags = {"a", "B c"};
+  input.due_date = at(86'400'000'001);
+  auto created = backend.tasks().create_for_token(ada.token_version, input);
+  REQUIRE(created);
+  CHECK(created->id > 0);
+  CHECK(created->user_id == ada.id);
+  CHECK(created->title == input.title);
+  CHECK(created->description == input.description);
+  CHECK_FALSE(created->completed);
+  CHECK(created->priority == Priority::High);
+  CHECK(created->tags == input.tags);
+  CHECK(created->due_date == input.due_date);
+  CHECK(created->created_at == at(7));
+  CHECK(created->updated_at == at(7));
+  CHECK(checked_count(backend, ada) == 1);
+
+  auto read = backend.tasks().get_for_token(ada.id, ada.token_version, created->id);
+  REQUIRE(read);
+  CHECK(read->title == input.title);
+  CHECK(read->tags == input.tags);
+  CHECK(read->created_at == at(7));
+
+  core::TaskPatch patch;
+  patch.title = "after";
+  patch.description = std::optional<std::string>();
+  patch.tags = std::vector<std::string>{};
+  auto updated = backend.tasks().update_for_token(ada.id, ada.token_version, created->id, patch, at(8));
+  REQUIRE(updated);
+  CHECK(updated->title == "after");
+  CHECK_FALSE(updated->description.has_value());
+  CHECK(updated->tags.empty());
+  CHECK(updated->priority == Priority::High);
+  CHECK(updated->due_date == input.due_date);
+  CHECK(updated->updated_at == at(8));
+
+  auto on = backend.tasks().toggle_completed_for_token(ada.id, ada.token_version, created->id, at(9));
+  REQUIRE(on);
+  CHECK(on->completed);
+  CHECK(on->updated_at == at(9));
+  core::TaskPatch off;
+  off.completed = false;
+  auto set = backend.tasks().update_for_token(ada.id, ada.token_version, created->id, off, at(10));
+  REQUIRE(set);
+  CHECK_FALSE(set->completed);
+  CHECK(backend.tasks().get(ada.id, created->id)->updated_at == at(10));
+
+  const auto kept = add_task(backend.tasks(), new_task(ada.id, "kept"));
+  CHECK(checked_count(backend, ada) == 2);
+  REQUIRE(backend.tasks().remove_for_token(ada.id, ada.token_version, created->id));
+  CHECK(code_of(backend.tasks().get(ada.id, created->id)) == ErrorCode::NotFound);
+  CHECK(code_of(backend.tasks().remove_for_token(ada.id, ada.token_version, created->id)) == ErrorCode::NotFound);
+  CHECK(backend.tasks().get(ada.id, kept.id));
+  CHECK(checked_count(backend, ada) == 1);
+
+  // A missing task, or an id that cannot exist, is NotFound for a good token.
+  for (const core::TaskId missing : {created->id, kept.id + 1000, core::TaskId{0}, core::TaskId{-1}}) {
+    INFO(missing);
+    CHECK(code_of(backend.tasks().get_for_token(ada.id, ada.token_version, missing)) == ErrorCode::NotFound);
+    CHECK(code_of(backend.tasks().update_for_token(ada.id, ada.token_version, missing, patch, at(11))) ==
+          ErrorCode::NotFound);
+    CHECK(code_of(backend.tasks().toggle_completed_for_token(ada.id, ada.token_version, missing, at(11))) ==
+          ErrorCode::NotFound);
+    CHECK(code_of(backend.tasks().remove_for_token(ada.id, ada.token_version, missing)) == ErrorCode::NotFound);
+  }
+  CHECK(checked_count(backend, ada) == 1);
+}
+
+TEMPLATE_TEST_CASE("another owner's task is NotFound through the _for_token methods and stays unchanged",
+                   "[contract][tasks][token]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com");
+  const auto bob = add_user(backend.users(), "bob@example.com");
+  const auto task = add_task(backend.tasks(), new_task(ada.id, "ada's", at(1)));
+  core::TaskPatch patch;
+  patch.title = "stolen";
+  CHECK(code_of(backend.tasks().get_for_token(bob.id, bob.token_version, task.id)) == ErrorCode::NotFound);
+  CHECK(code_of(backend.tasks().update_for_token(bob.id, bob.token_version, task.id, patch, at(2))) ==
+        ErrorCode::NotFound);
+  CHECK(code_of(backend.tasks().toggle_completed_for_token(bob.id, bob.token_version, task.id, at(2))) ==
+        ErrorCode::NotFound);
+  CHECK(code_of(backend.tasks().remove_for_token(bob.id, bob.token_version, task.id)) == ErrorCode::NotFound);
+  auto still = backend.tasks().get(ada.id, task.id);
+  REQUIRE(still);
+  CHECK(still->title == "ada's");
+  CHECK_FALSE(still->completed);
+  CHECK(still->updated_at == at(1));
+  CHECK(checked_count(backend, ada) == 1);
+  CHECK(checked_count(backend, bob) == 0);
+}
+
+TEMPLATE_TEST_CASE("a revoked token version is Unauthenticated on every _for_token method and changes nothing",
+                   "[contract][tasks][token]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com");
+  const auto bob = add_user(backend.users(), "bob@example.com");
+  const auto task = add_task(backend.tasks(), new_task(ada.id, "ada's", at(1)));
+  const auto bobs = add_task(backend.tasks(), new_task(bob.id, "bob's", at(1)));
+  auto bumped = backend.users().bump_token_version(ada.id);
+  REQUIRE(bumped);
+  core::TaskPatch patch;
+  patch.title = "changed";
+  patch.completed = true;
+
+  // The token's version before the bump, and one never issued; on her own
+  // task, a missing one and someone else's: the token is refused first.
+  for (const std::int64_t version : {ada.token_version, bumped->token_version + 1}) {
+    for (const core::TaskId id : {task.id, bobs.id, bobs.id + 1000}) {
+      INFO("version " << version << ", task " << id);
+      CHECK(code_of(backend.tasks().get_for_token(ada.id, version, id)) == ErrorCode::Unauthenticated);
+      CHECK(code_of(backend.tasks().update_for_token(ada.id, version, id, patch, at(2))) ==
+            ErrorCode::Unauthenticated);
+      CHECK(code_of(backend.tasks().toggle_completed_for_token(ada.id, version, id, at(2))) ==
+            ErrorCode::Unauthenticated);
+      CHECK(code_of(backend.tasks().remove_for_token(ada.id, version, id)) == ErrorCode::Unauthenticated);
+    }
+    CHECK(code_of(backend.tasks().create_for_token(version, new_task(ada.id, "sneaked in", at(3)))) ==
+          ErrorCode::Unauthenticated);
+  }
+  auto still = backend.tasks().get(ada.id, task.id);
+  REQUIRE(still);
+  CHECK(still->title == "ada's");
+  CHECK_FALSE(still->completed);
+  CHECK(still->updated_at == at(1));
+  CHECK(backend.tasks().get(bob.id, bobs.id)->title == "bob's");
+  CHECK(checked_count(backend, *bumped) == 1);
+  CHECK(checked_count(backend, bob) == 1);
+
+  // The current version works again.
+  auto renewed = backend.tasks().toggle_completed_for_token(ada.id, bumped->token_version, task.id, at(4));
+  REQUIRE(renewed);
+  CHECK(renewed->completed);
+  REQUIRE(backend.tasks().create_for_token(bumped->token_version, new_task(ada.id, "second", at(5))));
+  CHECK(checked_count(backend, *bumped) == 2);
+}
+
+TEMPLATE_TEST_CASE("a deleted or unknown user is Unauthenticated on every _for_token method",
+                   "[contract][tasks][token]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com");
+  const auto bob = add_user(backend.users(), "bob@example.com");
+  const auto task = add_task(backend.tasks(), new_task(ada.id, "ada's", at(1)));
+  const auto bobs = add_task(backend.tasks(), new_task(bob.id, "bob's", at(1)));
+  backend.delete_user(ada.id);
+  core::TaskPatch patch;
+  patch.title = "changed";
+  for (const core::UserId owner : {ada.id, ada.id + bob.id + 1000}) {
+    for (const core::TaskId id : {task.id, bobs.id}) {
+      INFO("owner " << owner << ", task " << id);
+      CHECK(code_of(backend.tasks().get_for_token(owner, 0, id)) == ErrorCode::Unauthenticated);
+      CHECK(code_of(backend.tasks().update_for_token(owner, 0, id, patch, at(2))) == ErrorCode::Unauthenticated);
+      CHECK(code_of(backend.tasks().toggle_completed_for_token(owner, 0, id, at(2))) ==
+            ErrorCode::Unauthenticated);
+      CHECK(code_of(backend.tasks().remove_for_token(owner, 0, id)) == ErrorCode::Unauthenticated);
+    }
+    // Nothing is inserted, so no foreign key is violated either.
+    CHECK(code_of(backend.tasks().create_for_token(0, new_task(owner, "orphan"))) == ErrorCode::Unauthenticated);
+    auto none = backend.tasks().list(owner, core::TaskQuery{});
+    REQUIRE(none);
+    CHECK(none->total == 0);
+  }
+  auto untouched = backend.tasks().get(bob.id, bobs.id);
+  REQUIRE(untouched);
+  CHECK(untouched->title == "bob's");
+  CHECK(checked_count(backend, bob) == 1);
+}
+
+TEMPLATE_TEST_CASE("concurrent toggles for a token are atomic, and so are creates and removes for the count",
+                   "[contract][tasks][token]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto owner = add_user(backend.users(), "ada@example.com");
+  const auto task = add_task(backend.tasks(), new_task(owner.id, "t"));
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 25;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        if (!backend.tasks().toggle_completed_for_token(owner.id, owner.token_version, task.id, at(i))) ++failures;
+        auto extra = backend.tasks().create_for_token(
+            owner.token_version, new_task(owner.id, "extra " + std::to_string(t) + "/" + std::to_string(i)));
+        if (!extra) {
+          ++failures;
+        } else if (i % 2 == 0 && !backend.tasks().remove_for_token(owner.id, owner.token_version, extra->id)) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures.load() == 0);
+  CHECK_FALSE(backend.tasks().get(owner.id, task.id)->completed);
+  // 1 + 4 threads x 12 kept (odd rounds of 25).
+  CHECK(checked_count(backend, owner) == 1 + kThreads * (kRounds / 2));
+}

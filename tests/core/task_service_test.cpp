@@ -538,3 +538,164 @@ TEST_CASE("remove deletes the task once", "[tasks][remove]") {
   CHECK(f.tasks.get(kAlice, keep.id).has_value());
   CHECK(f.tasks.list(kAlice, TaskQuery{})->total == 1);
 }
+
+// ------------------------------------------------------- ..._for_token
+
+namespace {
+
+TokenClaims claims_of(const User& user) {
+  TokenClaims claims;
+  claims.user_id = user.id;
+  claims.email = user.email;
+  claims.token_version = user.token_version;
+  return claims;
+}
+
+User add_user(TaskFixture& f, const std::string& email) {
+  auto user = f.users.create(NewUser{email, std::nullopt, "hash", Timestamp{}});
+  if (!user) FAIL("user not created: " << user.error().message);
+  return std::move(user).value();
+}
+
+}  // namespace
+
+TEST_CASE("the _for_token use cases act like the plain ones for a current token", "[tasks][token]") {
+  TaskFixture f;
+  // A bumped version (1), so the token's own version must reach the check.
+  const User fresh = add_user(f, "alice@example.com");
+  const auto bumped = f.users.bump_token_version(fresh.id);
+  REQUIRE(bumped.has_value());
+  const TokenClaims alice = claims_of(*bumped);
+
+  CreateTaskCommand create;
+  create.title = value<std::string>("  Buy milk ");
+  create.tags = value<std::string>(" a , b ");
+  const auto created = f.tasks.create_for_token(alice, create);
+  REQUIRE(created.has_value());
+  CHECK(created->user_id == alice.user_id);
+  CHECK(created->title == "Buy milk");
+  CHECK(created->tags == std::vector<std::string>{"a", "b"});
+  CHECK(created->priority == Priority::Medium);
+  CHECK(created->created_at == f.clock.now());
+
+  const auto read = f.tasks.get_for_token(alice, created->id);
+  REQUIRE(read.has_value());
+  CHECK(read->title == "Buy milk");
+
+  f.clock.advance(std::chrono::minutes(1));
+  UpdateTaskCommand update;
+  update.priority = value<std::string>("high");
+  update.tags = null<std::string>();
+  const auto updated = f.tasks.update_for_token(alice, created->id, update);
+  REQUIRE(updated.has_value());
+  CHECK(updated->priority == Priority::High);
+  CHECK(updated->tags.empty());
+  CHECK(updated->title == "Buy milk");
+  CHECK(updated->updated_at == f.clock.now());
+
+  f.clock.advance(std::chrono::minutes(1));
+  const auto toggled = f.tasks.complete_for_token(alice, created->id, std::nullopt);
+  REQUIRE(toggled.has_value());
+  CHECK(toggled->completed);
+  CHECK(toggled->updated_at == f.clock.now());
+  const auto set = f.tasks.complete_for_token(alice, created->id, true);
+  REQUIRE(set.has_value());
+  CHECK(set->completed);
+  const auto cleared = f.tasks.complete_for_token(alice, created->id, false);
+  REQUIRE(cleared.has_value());
+  CHECK_FALSE(cleared->completed);
+
+  REQUIRE(f.tasks.remove_for_token(alice, created->id).has_value());
+  CHECK(code_of(f.tasks.get_for_token(alice, created->id)) == "NotFound");
+  CHECK(code_of(f.tasks.remove_for_token(alice, created->id)) == "NotFound");
+  CHECK(code_of(f.tasks.complete_for_token(alice, created->id, std::nullopt)) == "NotFound");
+  CHECK(code_of(f.tasks.complete_for_token(alice, created->id, true)) == "NotFound");
+  CHECK(code_of(f.tasks.update_for_token(alice, created->id, update)) == "NotFound");
+  for (const TaskId impossible : {TaskId{0}, TaskId{-5}}) {
+    CHECK(code_of(f.tasks.get_for_token(alice, impossible)) == "NotFound");
+    CHECK(code_of(f.tasks.update_for_token(alice, impossible, update)) == "NotFound");
+    CHECK(code_of(f.tasks.complete_for_token(alice, impossible, std::nullopt)) == "NotFound");
+    CHECK(code_of(f.tasks.remove_for_token(alice, impossible)) == "NotFound");
+  }
+}
+
+TEST_CASE("the _for_token use cases refuse a revoked token or a gone user with FastAPI's detail",
+          "[tasks][token]") {
+  TaskFixture f;
+  const User alice = add_user(f, "alice@example.com");
+  const User bob = add_user(f, "bob@example.com");
+  const Task mine = f.create_ok(alice.id, "mine");
+  const Task bobs = f.create_ok(bob.id, "bob's");
+  TokenClaims stale = claims_of(alice);
+  REQUIRE(f.users.bump_token_version(alice.id).has_value());
+  TokenClaims nobody;
+  nobody.user_id = bob.id + 100;
+
+  CreateTaskCommand create;
+  create.title = value<std::string>("sneaked in");
+  UpdateTaskCommand update;
+  update.title = value<std::string>("changed");
+  for (const TokenClaims& claims : {stale, nobody}) {
+    INFO("user " << claims.user_id);
+    const auto refused = f.tasks.create_for_token(claims, create);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == ErrorCode::Unauthenticated);
+    CHECK(refused.error().message == "Could not validate credentials");
+    // Refused whether the task is theirs, someone else's, missing or impossible.
+    for (const TaskId id : {mine.id, bobs.id, TaskId{999}, TaskId{0}}) {
+      INFO("task " << id);
+      CHECK(code_of(f.tasks.get_for_token(claims, id)) == "Unauthenticated");
+      CHECK(code_of(f.tasks.update_for_token(claims, id, update)) == "Unauthenticated");
+      CHECK(code_of(f.tasks.complete_for_token(claims, id, true)) == "Unauthenticated");
+      CHECK(code_of(f.tasks.complete_for_token(claims, id, std::nullopt)) == "Unauthenticated");
+      const auto removed = f.tasks.remove_for_token(claims, id);
+      REQUIRE_FALSE(removed.has_value());
+      CHECK(removed.error().code == ErrorCode::Unauthenticated);
+      CHECK(removed.error().message == "Could not validate credentials");
+    }
+  }
+  CHECK(f.tasks.list(alice.id, TaskQuery{})->total == 1);
+  const auto still = f.tasks.get(alice.id, mine.id);
+  REQUIRE(still.has_value());
+  CHECK(still->title == "mine");
+  CHECK_FALSE(still->completed);
+  CHECK(f.tasks.get(bob.id, bobs.id).has_value());
+}
+
+TEST_CASE("the _for_token use cases validate before the token is checked, and scope to its user",
+          "[tasks][token]") {
+  TaskFixture f;
+  const User alice = add_user(f, "alice@example.com");
+  const User bob = add_user(f, "bob@example.com");
+  const Task bobs = f.create_ok(bob.id, "bob's");
+  const TokenClaims current = claims_of(alice);
+  TokenClaims stale = current;
+  stale.token_version += 1;
+
+  // InvalidArgument says nothing about the token (the HTTP adapter then
+  // authenticates fully, so a revoked token with a bad body is still 401).
+  CreateTaskCommand bad_create;
+  bad_create.title = value<std::string>("  ");
+  bad_create.priority = value<std::string>("urgent");
+  UpdateTaskCommand bad_update;
+  bad_update.completed = null<bool>();
+  for (const TokenClaims& claims : {current, stale}) {
+    const auto created = f.tasks.create_for_token(claims, bad_create);
+    CHECK(names_field(created, "title"));
+    CHECK(names_field(created, "priority"));
+    CHECK(names_field(f.tasks.update_for_token(claims, bobs.id, bad_update), "completed"));
+  }
+  CHECK(f.tasks.list(alice.id, TaskQuery{})->total == 0);
+
+  // Bob's task through Alice's good token: NotFound, unchanged.
+  UpdateTaskCommand update;
+  update.title = value<std::string>("hijacked");
+  CHECK(code_of(f.tasks.get_for_token(current, bobs.id)) == "NotFound");
+  CHECK(code_of(f.tasks.update_for_token(current, bobs.id, update)) == "NotFound");
+  CHECK(code_of(f.tasks.complete_for_token(current, bobs.id, std::nullopt)) == "NotFound");
+  CHECK(code_of(f.tasks.remove_for_token(current, bobs.id)) == "NotFound");
+  const auto still = f.tasks.get(bob.id, bobs.id);
+  REQUIRE(still.has_value());
+  CHECK(still->title == "bob's");
+  CHECK_FALSE(still->completed);
+}

@@ -171,6 +171,26 @@ class FailingTasks final : public todo::core::TaskRepository {
     return error_;
   }
   todo::core::Result<void> remove(todo::core::UserId, todo::core::TaskId) override { return error_; }
+  todo::core::Result<todo::core::Task> create_for_token(std::int64_t, const todo::core::NewTask&) override {
+    return error_;
+  }
+  todo::core::Result<todo::core::Task> get_for_token(todo::core::UserId, std::int64_t,
+                                                     todo::core::TaskId) override {
+    return error_;
+  }
+  todo::core::Result<todo::core::Task> update_for_token(todo::core::UserId, std::int64_t, todo::core::TaskId,
+                                                        const todo::core::TaskPatch&,
+                                                        todo::core::Timestamp) override {
+    return error_;
+  }
+  todo::core::Result<todo::core::Task> toggle_completed_for_token(todo::core::UserId, std::int64_t,
+                                                                  todo::core::TaskId,
+                                                                  todo::core::Timestamp) override {
+    return error_;
+  }
+  todo::core::Result<void> remove_for_token(todo::core::UserId, std::int64_t, todo::core::TaskId) override {
+    return error_;
+  }
 
  private:
   todo::core::Error error_;

@@ -211,6 +211,102 @@ TEST_CASE("every task route needs a valid bearer token", "[http][tasks][auth]") 
   }
 }
 
+TEST_CASE("a revoked token is 401 on every task route, even with a bad id or body or a missing task",
+          "[http][tasks][auth][revocation]") {
+  Api api;
+  const auto user = api.signup("revoked@example.com");
+  const std::string login = R"({"email":"revoked@example.com","password":")" +
+                            std::string(todo::test::kPassword) + "\"}";
+  const auto id = api.create_task(user.token, R"({"title":"keep me","priority":"low"})");
+  const std::string path = task_path(id);
+  const std::string missing = task_path(id + 100);
+
+  struct Case {
+    std::string method;
+    std::string target;
+    std::string body;
+    std::string content_type;  // "" = application/json
+    int status_when_current;   // with a current token; 0 = a success, not replayed
+  };
+  const std::vector<Case> cases{
+      {"POST", "/api/tasks", R"({"title":"   "})", "", 422},
+      {"POST", "/api/tasks", R"({"title":"x","priority":"urgent","tags":"a,,b"})", "", 422},
+      {"POST", "/api/tasks", "{not json", "", 422},
+      {"POST", "/api/tasks", "null", "", 422},
+      {"POST", "/api/tasks", "title=x", "text/plain", 415},
+      {"POST", "/api/tasks", R"({"title":"sneaked in"})", "", 0},
+      {"GET", "/api/tasks/abc", "", "", 422},
+      {"GET", "/api/tasks/0", "", "", 404},
+      {"GET", "/api/tasks/99999999999999999999999", "", "", 404},
+      {"GET", missing, "", "", 404},
+      {"GET", path, "", "", 0},
+      {"PUT", path, R"({"title":null})", "", 422},
+      {"PUT", path, R"({"due_date":"tomorrow"})", "", 422},
+      {"PUT", path, "[1]", "", 422},
+      {"PUT", path, "title=x", "application/x-www-form-urlencoded", 415},
+      {"PUT", "/api/tasks/1.5", R"({"title":"x"})", "", 422},
+      {"PUT", missing, R"({"title":"x"})", "", 404},
+      {"PUT", path, R"({"title":"changed"})", "", 0},
+      {"PATCH", path, R"({"completed":null})", "", 422},
+      {"PATCH", "/api/tasks/-1", R"({"title":"x"})", "", 404},
+      {"PATCH", missing, R"({"title":"x"})", "", 404},
+      {"PATCH", path, R"({"priority":"high"})", "", 0},
+      {"PATCH", path + "/complete", R"({"completed":"perhaps"})", "", 422},
+      {"PATCH", path + "/complete", "{not json", "", 422},
+      {"PATCH", path + "/complete", "true", "text/plain", 415},
+      {"PATCH", "/api/tasks/abc/complete", "", "", 422},
+      {"PATCH", missing + "/complete", "", "", 404},
+      {"PATCH", path + "/complete", "", "", 0},
+      {"PATCH", path + "/complete", R"({"completed":true})", "", 0},
+      {"DELETE", "/api/tasks/abc", "", "", 422},
+      {"DELETE", "/api/tasks/0", "", "", 404},
+      {"DELETE", missing, "", "", 404},
+      {"DELETE", path, "", "", 0},
+  };
+  const auto send = [&](const Case& c, const std::string& token) {
+    const std::string type = c.content_type.empty() ? "application/json" : c.content_type;
+    return api.call(c.method, c.target, c.body, {{"Content-Type", type}, {"Authorization", "Bearer " + token}});
+  };
+
+  // With the current token: the refusals (not the successes) as they are,
+  // and the log names the user.
+  for (const Case& c : cases) {
+    if (c.status_when_current == 0) continue;
+    INFO(c.method << " " << c.target << " " << c.body);
+    const auto r = send(c, user.token);
+    CHECK(r.status == c.status_when_current);
+    CHECK(r.log_user_id == user.user_id);
+  }
+
+  // Revoke it (logout-all from another session), then every case is 401.
+  const auto other = api.json("POST", "/auth/login", login);
+  REQUIRE(other.status == 200);
+  const std::string other_token(body_json(other).at("access_token").as_string());
+  REQUIRE(api.authed("POST", "/auth/logout-all", other_token).status == 204);
+  for (const Case& c : cases) {
+    INFO(c.method << " " << c.target << " " << c.body);
+    const auto r = send(c, user.token);
+    CHECK(r.status == 401);
+    CHECK(detail(r) == "Could not validate credentials");
+    CHECK(header_or_empty(r, "WWW-Authenticate") == "Bearer");
+    CHECK(r.log_user_id == 0);
+  }
+
+  // Nothing was written through the revoked token.
+  const auto again = api.json("POST", "/auth/login", login);
+  REQUIRE(again.status == 200);
+  const std::string fresh(body_json(again).at("access_token").as_string());
+  const auto listed = api.authed("GET", "/api/tasks", fresh);
+  CHECK(header_or_empty(listed, "X-Total-Count") == "1");
+  const auto kept = api.authed("GET", path, fresh);
+  REQUIRE(kept.status == 200);
+  CHECK(kept.log_user_id == user.user_id);
+  CHECK(body_json(kept).at("title") == "keep me");
+  CHECK(body_json(kept).at("priority") == "low");
+  CHECK(body_json(kept).at("completed") == false);
+  CHECK(body_json(kept).at("created_at") == body_json(kept).at("updated_at"));
+}
+
 TEST_CASE("another user's task is indistinguishable from a missing one", "[http][tasks][isolation]") {
   Api api;
   const auto alice = api.signup("alice@example.com");

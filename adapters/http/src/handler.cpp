@@ -348,50 +348,94 @@ Response list_tasks(const Exchange& x) {
   return list_answer(x, start.claims, start.query, page);
 }
 
-Response create_task(const Exchange& x, core::UserId owner) {
+// The other task routes check their token like the list: signature and
+// lifetime here, and whether its user still exists with its version in the
+// same database statement as the task's read or write (TaskService's
+// `..._for_token`), one round trip. The missing or garbled header and the
+// bad signature are answered first, as FastAPI's security dependency is.
+core::Result<core::TokenClaims> verified_claims(const Exchange& x) {
+  const core::Result<std::string_view> token = bearer_token(x);
+  if (!token) return token.error();
+  core::Result<core::TokenClaims> claims = x.auth.verify(*token);
+  if (!claims) return core::Error::unauthenticated(core::kInvalidCredentials);
+  return claims;
+}
+
+// A task route's refusal found before any database work (a bad id or body):
+// FastAPI resolves the current user before it validates, so a revoked token
+// still gets 401 here. The full check (one lookup) is paid on this path
+// only.
+Response refused_unless_revoked(const Exchange& x, Response refusal) {
+  const core::Result<core::User> user = authenticate(x);
+  if (!user) return error_response(user.error());
+  return refusal;
+}
+
+// The refusal of a `..._for_token` call, if it failed. Validation errors
+// came before the database saw the token; otherwise the token is ours
+// (signature checked) and the log names its user unless the database found
+// it revoked.
+template <class T>
+std::optional<Response> refusal_of(const Exchange& x, const core::TokenClaims& claims,
+                                   const core::Result<T>& result) {
+  if (!result && result.error().code == core::ErrorCode::InvalidArgument) {
+    return refused_unless_revoked(x, error_response(result.error()));
+  }
+  if (result || result.error().code != core::ErrorCode::Unauthenticated) x.user_id = claims.user_id;
+  if (!result) return error_response(result.error());
+  return std::nullopt;
+}
+
+Response create_task(const Exchange& x, const core::TokenClaims& claims) {
   Decoded<json::object> body = json_object_body(x.request);
-  if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
+  if (auto* refused = std::get_if<Response>(&body)) return refused_unless_revoked(x, std::move(*refused));
   core::Result<core::CreateTaskCommand> cmd = decode_create_task(std::get<json::object>(body));
-  if (!cmd) return error_response(cmd.error());
-  core::Result<core::Task> task = x.tasks.create(owner, *cmd);
-  if (!task) return error_response(task.error());
+  if (!cmd) return refused_unless_revoked(x, error_response(cmd.error()));
+  core::Result<core::Task> task = x.tasks.create_for_token(claims, *cmd);
+  if (auto refused = refusal_of(x, claims, task)) return std::move(*refused);
   Response response = task_response(201, *task);
   response.set_header("Location", "/api/tasks/" + std::to_string(task->id));
   return response;
 }
 
-Response update_task(const Exchange& x, core::UserId owner, core::TaskId id) {
+Response get_task(const Exchange& x, const core::TokenClaims& claims, core::TaskId id) {
+  core::Result<core::Task> task = x.tasks.get_for_token(claims, id);
+  if (auto refused = refusal_of(x, claims, task)) return std::move(*refused);
+  return task_response(200, *task);
+}
+
+Response update_task(const Exchange& x, const core::TokenClaims& claims, core::TaskId id) {
   Decoded<json::object> body = json_object_body(x.request);
-  if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
+  if (auto* refused = std::get_if<Response>(&body)) return refused_unless_revoked(x, std::move(*refused));
   core::Result<core::UpdateTaskCommand> cmd = decode_update_task(std::get<json::object>(body));
-  if (!cmd) return error_response(cmd.error());
-  core::Result<core::Task> task = x.tasks.update(owner, id, *cmd);
-  if (!task) return error_response(task.error());
+  if (!cmd) return refused_unless_revoked(x, error_response(cmd.error()));
+  core::Result<core::Task> task = x.tasks.update_for_token(claims, id, *cmd);
+  if (auto refused = refusal_of(x, claims, task)) return std::move(*refused);
   return task_response(200, *task);
 }
 
 // No body, `{}` or `{"completed": null}` toggles; `{"completed": b}` sets.
-Response complete_task(const Exchange& x, core::UserId owner, core::TaskId id) {
+Response complete_task(const Exchange& x, const core::TokenClaims& claims, core::TaskId id) {
   std::optional<bool> completed;
   if (!core::trim(x.request.body).empty()) {
-    if (media_type_of(x.request) != MediaType::Json) return unsupported_media_type();
+    if (media_type_of(x.request) != MediaType::Json) return refused_unless_revoked(x, unsupported_media_type());
     core::Result<json::object> object = parse_json_object(x.request.body);
     const bool json_null = !object && !object.error().fields.empty() && object.error().fields.front().type == "missing";
-    if (!object && !json_null) return error_response(object.error());
+    if (!object && !json_null) return refused_unless_revoked(x, error_response(object.error()));
     if (object) {
       core::Result<std::optional<bool>> wanted = decode_completion(*object);
-      if (!wanted) return error_response(wanted.error());
+      if (!wanted) return refused_unless_revoked(x, error_response(wanted.error()));
       completed = *wanted;
     }
   }
-  core::Result<core::Task> task = x.tasks.complete(owner, id, completed);
-  if (!task) return error_response(task.error());
+  core::Result<core::Task> task = x.tasks.complete_for_token(claims, id, completed);
+  if (auto refused = refusal_of(x, claims, task)) return std::move(*refused);
   return task_response(200, *task);
 }
 
-Response delete_task(const Exchange& x, core::UserId owner, core::TaskId id) {
-  core::Result<void> done = x.tasks.remove(owner, id);
-  if (!done) return error_response(done.error());
+Response delete_task(const Exchange& x, const core::TokenClaims& claims, core::TaskId id) {
+  core::Result<void> done = x.tasks.remove_for_token(claims, id);
+  if (auto refused = refusal_of(x, claims, done)) return std::move(*refused);
   json::object o;
   o["message"] = "Task deleted successfully";
   return json_response(200, json::serialize(o));
@@ -399,22 +443,17 @@ Response delete_task(const Exchange& x, core::UserId owner, core::TaskId id) {
 
 Response task_route(const Exchange& x, const RouteMatch& match) {
   if (match.route->endpoint == Endpoint::ListTasks) return list_tasks(x);
-  core::Result<core::User> user = authenticate(x);
-  if (!user) return error_response(user.error());
-  const core::UserId owner = user->id;
-  if (match.route->endpoint == Endpoint::CreateTask) return create_task(x, owner);
+  const core::Result<core::TokenClaims> claims = verified_claims(x);
+  if (!claims) return error_response(claims.error());
+  if (match.route->endpoint == Endpoint::CreateTask) return create_task(x, *claims);
 
   core::Result<core::TaskId> id = parse_task_id(match.path_param);
-  if (!id) return error_response(id.error(), "path");
+  if (!id) return refused_unless_revoked(x, error_response(id.error(), "path"));
   switch (match.route->endpoint) {
-    case Endpoint::GetTask: {
-      core::Result<core::Task> task = x.tasks.get(owner, *id);
-      if (!task) return error_response(task.error());
-      return task_response(200, *task);
-    }
-    case Endpoint::UpdateTask: return update_task(x, owner, *id);
-    case Endpoint::CompleteTask: return complete_task(x, owner, *id);
-    case Endpoint::DeleteTask: return delete_task(x, owner, *id);
+    case Endpoint::GetTask: return get_task(x, *claims, *id);
+    case Endpoint::UpdateTask: return update_task(x, *claims, *id);
+    case Endpoint::CompleteTask: return complete_task(x, *claims, *id);
+    case Endpoint::DeleteTask: return delete_task(x, *claims, *id);
     default: break;
   }
   return error_response(core::Error::internal("task route without a handler"));

@@ -77,6 +77,30 @@ Result<Task> MemoryTaskRepository::get(core::UserId owner, core::TaskId id) {
   return it->second;
 }
 
+Result<void> MemoryTaskRepository::check_token(core::UserId owner, std::int64_t token_version) {
+  const Result<core::User> user = users_.find_by_id(owner);
+  if (!user) {
+    if (user.error().code == core::ErrorCode::NotFound) return Error::unauthenticated("user not found");
+    return user.error();
+  }
+  if (user->token_version != token_version) return Error::unauthenticated("token revoked");
+  return {};
+}
+
+// The `..._for_token` methods check the user first and then act, without a
+// lock spanning both: like PostgreSQL's statement, which reads the user's
+// row as of its start, a revocation that lands in between is not seen.
+Result<Task> MemoryTaskRepository::create_for_token(std::int64_t token_version, const core::NewTask& task) {
+  if (auto checked = check_token(task.user_id, token_version); !checked) return std::move(checked).error();
+  return create(task);
+}
+
+Result<Task> MemoryTaskRepository::get_for_token(core::UserId owner, std::int64_t token_version,
+                                                 core::TaskId id) {
+  if (auto checked = check_token(owner, token_version); !checked) return std::move(checked).error();
+  return get(owner, id);
+}
+
 Result<core::TaskPage> MemoryTaskRepository::list_for_token(core::UserId owner,
                                                             std::int64_t token_version,
                                                             const core::TaskQuery& query) {
@@ -87,6 +111,25 @@ Result<core::TaskPage> MemoryTaskRepository::list_for_token(core::UserId owner,
   }
   if (user->token_version != token_version) return Error::unauthenticated("token revoked");
   return list(owner, query);
+}
+
+Result<Task> MemoryTaskRepository::update_for_token(core::UserId owner, std::int64_t token_version,
+                                                    core::TaskId id, const core::TaskPatch& patch,
+                                                    core::Timestamp now) {
+  if (auto checked = check_token(owner, token_version); !checked) return std::move(checked).error();
+  return update(owner, id, patch, now);
+}
+
+Result<Task> MemoryTaskRepository::toggle_completed_for_token(core::UserId owner, std::int64_t token_version,
+                                                              core::TaskId id, core::Timestamp now) {
+  if (auto checked = check_token(owner, token_version); !checked) return std::move(checked).error();
+  return toggle_completed(owner, id, now);
+}
+
+Result<void> MemoryTaskRepository::remove_for_token(core::UserId owner, std::int64_t token_version,
+                                                    core::TaskId id) {
+  if (auto checked = check_token(owner, token_version); !checked) return std::move(checked).error();
+  return remove(owner, id);
 }
 
 Result<core::TaskPage> MemoryTaskRepository::list(core::UserId owner, const core::TaskQuery& query) {

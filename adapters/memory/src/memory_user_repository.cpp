@@ -55,4 +55,14 @@ Result<User> MemoryUserRepository::set_password(core::UserId id, std::string_vie
   return it->second;
 }
 
+Result<void> MemoryUserRepository::remove(core::UserId id) {
+  const std::lock_guard lock(mutex_);
+  const auto it = users_.find(id);
+  if (it == users_.end()) return Error::not_found("user not found");
+  by_email_.erase(core::ascii_lower(it->second.email));
+  if (it->second.username) by_username_.erase(core::ascii_lower(*it->second.username));
+  users_.erase(it);
+  return {};
+}
+
 }  // namespace todo::memory

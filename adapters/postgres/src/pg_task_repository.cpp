@@ -50,6 +50,72 @@ constexpr Statement kToggleTask{
 constexpr Statement kDeleteTask{"todo_task_delete",
                                 "DELETE FROM tasks WHERE id = $1 AND user_id = $2"};
 
+// The statements for a bearer token: each is the statement above plus the
+// check that the owner ($2, $1 for the insert) still exists with the
+// token's version (the last parameter), in one round trip instead of two
+// (docs/decisions/0006). `me` has one row when the check holds and none
+// otherwise; a write joins it, so nothing is written for a revoked token,
+// and every statement but the insert answers one row whose `authorized`
+// tells a refused token (401) from a missing task (404, task columns NULL).
+// `me` reads the users row as of the statement's start and takes no lock:
+// a logout-all committed before the statement refuses it, one that commits
+// while it runs does not (as with the lookup these replace, which ran
+// before the write). Column order: the task's ten, then `authorized`.
+#define TODO_PG_ME(version) \
+  "WITH me AS (SELECT true AS authorized FROM users WHERE id = $2 AND token_version = " version ")"
+#define TODO_PG_ANSWER(rows)                                                                \
+  " SELECT " TODO_PG_TASK_COLUMNS ", EXISTS (SELECT FROM me) AS authorized"              \
+  " FROM (SELECT) AS one LEFT JOIN " rows " ON true"
+
+// The insert's SELECT yields no row unless the check holds; the task_count
+// trigger (0002) fires only for a row actually inserted.
+constexpr Statement kInsertTaskForToken{
+    "todo_task_insert_for_token",
+    "INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_date,"
+    " created_at, updated_at)"
+    " SELECT $1::bigint, $2::text, $3::text, $4::boolean, $5::text, $6::text, $7::timestamptz,"
+    " $8::timestamptz, $8::timestamptz"
+    " FROM users WHERE id = $1 AND token_version = $9"
+    " RETURNING " TODO_PG_TASK_COLUMNS};
+
+constexpr Statement kTaskByIdForToken{
+    "todo_task_by_id_for_token",
+    TODO_PG_ME("$3")
+    " , task AS (SELECT " TODO_PG_TASK_COLUMNS " FROM tasks, me WHERE id = $1 AND user_id = $2)"
+    TODO_PG_ANSWER("task")};
+
+constexpr Statement kUpdateTaskForToken{
+    "todo_task_update_for_token",
+    TODO_PG_ME("$13")
+    " , changed AS (UPDATE tasks SET"
+    " title = COALESCE($3, title),"
+    " description = CASE WHEN $4::boolean THEN $5 ELSE description END,"
+    " completed = COALESCE($6::boolean, completed),"
+    " priority = COALESCE($7, priority),"
+    " tags = CASE WHEN $8::boolean THEN $9 ELSE tags END,"
+    " due_date = CASE WHEN $10::boolean THEN $11::timestamptz ELSE due_date END,"
+    " updated_at = $12::timestamptz"
+    " FROM me WHERE id = $1 AND user_id = $2 RETURNING " TODO_PG_TASK_COLUMNS ")"
+    TODO_PG_ANSWER("changed")};
+
+constexpr Statement kToggleTaskForToken{
+    "todo_task_toggle_for_token",
+    TODO_PG_ME("$4")
+    " , changed AS (UPDATE tasks SET completed = NOT completed, updated_at = $3::timestamptz"
+    " FROM me WHERE id = $1 AND user_id = $2 RETURNING " TODO_PG_TASK_COLUMNS ")"
+    TODO_PG_ANSWER("changed")};
+
+// One row: (authorized, deleted). The task_count trigger fires for the row
+// deleted, if any.
+constexpr Statement kDeleteTaskForToken{
+    "todo_task_delete_for_token",
+    TODO_PG_ME("$3")
+    " , gone AS (DELETE FROM tasks USING me WHERE id = $1 AND user_id = $2 RETURNING id)"
+    " SELECT EXISTS (SELECT FROM me) AS authorized, EXISTS (SELECT FROM gone) AS deleted"};
+
+#undef TODO_PG_ANSWER
+#undef TODO_PG_ME
+
 // The list filters. A NULL parameter disables its filter, so one prepared
 // statement per sort serves every combination of filters.
 //  - tag: one element of the comma list, compared after an ASCII fold.
@@ -176,6 +242,17 @@ core::Result<core::Task> single_task(core::Result<ResultPtr> result) {
   return task_from_row(rows, 0);
 }
 
+// The answer of a `..._for_token` statement other than the insert: one row,
+// `authorized` in column 10, the task's columns NULL when there is none.
+core::Result<core::Task> checked_task(core::Result<ResultPtr> result) {
+  if (!result) return std::move(result).error();
+  const Rows rows(result->get());
+  if (rows.size() != 1) return core::Error::internal("task statement for a token returned no answer row");
+  if (!rows.boolean(0, 10)) return core::Error::unauthenticated("token no longer valid");
+  if (rows.is_null(0, 0)) return core::Error::not_found("Task not found");
+  return task_from_row(rows, 0);
+}
+
 }  // namespace
 
 core::Result<core::Task> PgTaskRepository::create(const core::NewTask& task) {
@@ -192,9 +269,37 @@ core::Result<core::Task> PgTaskRepository::create(const core::NewTask& task) {
   });
 }
 
+core::Result<core::Task> PgTaskRepository::create_for_token(std::int64_t token_version,
+                                                            const core::NewTask& task) {
+  return with_connection(pool_, Retry::Never, [&](Connection& c) -> core::Result<core::Task> {
+    auto result = c.exec(kInsertTaskForToken, Params{}
+                                                  .int8(task.user_id)
+                                                  .text(task.title)
+                                                  .optional_text(task.description)
+                                                  .boolean(task.completed)
+                                                  .text(core::to_string(task.priority))
+                                                  .optional_text(joined_tags(task.tags))
+                                                  .timestamp(task.due_date)
+                                                  .timestamp(task.now)
+                                                  .int8(token_version));
+    if (!result) return std::move(result).error();
+    const Rows rows(result->get());
+    // No row: the SELECT found no user with that token version.
+    if (rows.size() == 0) return core::Error::unauthenticated("token no longer valid");
+    return task_from_row(rows, 0);
+  });
+}
+
 core::Result<core::Task> PgTaskRepository::get(core::UserId owner, core::TaskId id) {
   return with_connection(pool_, Retry::OnceIfLost, [&](Connection& c) {
     return single_task(c.exec(kTaskById, Params{}.int8(id).int8(owner)));
+  });
+}
+
+core::Result<core::Task> PgTaskRepository::get_for_token(core::UserId owner, std::int64_t token_version,
+                                                         core::TaskId id) {
+  return with_connection(pool_, Retry::OnceIfLost, [&](Connection& c) {
+    return checked_task(c.exec(kTaskByIdForToken, Params{}.int8(id).int8(owner).int8(token_version)));
   });
 }
 
@@ -307,9 +412,10 @@ void PgTaskRepository::list_for_token_async(core::UserId owner, std::int64_t tok
   done(list_for_token(owner, token_version, query));
 }
 
-core::Result<core::Task> PgTaskRepository::update(core::UserId owner, core::TaskId id,
-                                                  const core::TaskPatch& patch,
-                                                  core::Timestamp now) {
+namespace {
+
+// $1..$12 of both update statements.
+Params update_params(core::UserId owner, core::TaskId id, const core::TaskPatch& patch, core::Timestamp now) {
   Params params;
   params.int8(id).int8(owner).optional_text(patch.title);
   params.boolean(patch.description.has_value())
@@ -329,14 +435,41 @@ core::Result<core::Task> PgTaskRepository::update(core::UserId owner, core::Task
   params.boolean(patch.due_date.has_value())
       .timestamp(patch.due_date ? *patch.due_date : std::nullopt);
   params.timestamp(now);
+  return params;
+}
+
+}  // namespace
+
+core::Result<core::Task> PgTaskRepository::update(core::UserId owner, core::TaskId id,
+                                                  const core::TaskPatch& patch,
+                                                  core::Timestamp now) {
+  const Params params = update_params(owner, id, patch, now);
   return with_connection(pool_, Retry::Never,
                          [&](Connection& c) { return single_task(c.exec(kUpdateTask, params)); });
+}
+
+core::Result<core::Task> PgTaskRepository::update_for_token(core::UserId owner, std::int64_t token_version,
+                                                            core::TaskId id, const core::TaskPatch& patch,
+                                                            core::Timestamp now) {
+  Params params = update_params(owner, id, patch, now);
+  params.int8(token_version);
+  return with_connection(pool_, Retry::Never,
+                         [&](Connection& c) { return checked_task(c.exec(kUpdateTaskForToken, params)); });
 }
 
 core::Result<core::Task> PgTaskRepository::toggle_completed(core::UserId owner, core::TaskId id,
                                                             core::Timestamp now) {
   return with_connection(pool_, Retry::Never, [&](Connection& c) {
     return single_task(c.exec(kToggleTask, Params{}.int8(id).int8(owner).timestamp(now)));
+  });
+}
+
+core::Result<core::Task> PgTaskRepository::toggle_completed_for_token(core::UserId owner,
+                                                                      std::int64_t token_version,
+                                                                      core::TaskId id, core::Timestamp now) {
+  return with_connection(pool_, Retry::Never, [&](Connection& c) {
+    return checked_task(
+        c.exec(kToggleTaskForToken, Params{}.int8(id).int8(owner).timestamp(now).int8(token_version)));
   });
 }
 
@@ -347,6 +480,19 @@ core::Result<void> PgTaskRepository::remove(core::UserId owner, core::TaskId id)
     if (std::strcmp(PQcmdTuples(result->get()), "0") == 0) {
       return core::Error::not_found("Task not found");
     }
+    return {};
+  });
+}
+
+core::Result<void> PgTaskRepository::remove_for_token(core::UserId owner, std::int64_t token_version,
+                                                      core::TaskId id) {
+  return with_connection(pool_, Retry::Never, [&](Connection& c) -> core::Result<void> {
+    auto result = c.exec(kDeleteTaskForToken, Params{}.int8(id).int8(owner).int8(token_version));
+    if (!result) return std::move(result).error();
+    const Rows rows(result->get());
+    if (rows.size() != 1) return core::Error::internal("task delete for a token returned no answer row");
+    if (!rows.boolean(0, 0)) return core::Error::unauthenticated("token no longer valid");
+    if (!rows.boolean(0, 1)) return core::Error::not_found("Task not found");
     return {};
   });
 }

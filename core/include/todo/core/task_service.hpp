@@ -59,7 +59,24 @@ class TaskService {
   Result<Task> complete(UserId owner, TaskId id, std::optional<bool> completed);
   Result<void> remove(UserId owner, TaskId id);
 
+  // create, get, update, complete and remove for a request whose token
+  // AuthService::verify() accepted, like list_for_token: the write or read
+  // also checks that the user still exists with the token's version, in the
+  // same database round trip (Unauthenticated, nothing changed, otherwise).
+  // Validation errors (InvalidArgument) come before any database work, so
+  // they say nothing about the token. An id that cannot exist is NotFound
+  // only after the token's check.
+  Result<Task> create_for_token(const TokenClaims& claims, const CreateTaskCommand& cmd);
+  Result<Task> get_for_token(const TokenClaims& claims, TaskId id);
+  Result<Task> update_for_token(const TokenClaims& claims, TaskId id, const UpdateTaskCommand& cmd);
+  Result<Task> complete_for_token(const TokenClaims& claims, TaskId id, std::optional<bool> completed);
+  Result<void> remove_for_token(const TokenClaims& claims, TaskId id);
+
  private:
+  // The validated task or patch, or InvalidArgument naming every bad field.
+  Result<NewTask> new_task(UserId owner, const CreateTaskCommand& cmd) const;
+  static Result<TaskPatch> task_patch(const UpdateTaskCommand& cmd);
+
   TaskRepository& tasks_;
   const Clock& clock_;
 };

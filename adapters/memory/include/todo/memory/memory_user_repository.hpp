@@ -19,6 +19,10 @@ class MemoryUserRepository final : public core::UserRepository {
   core::Result<core::User> bump_token_version(core::UserId id) override;
   core::Result<core::User> set_password(core::UserId id, std::string_view password_hash) override;
 
+  // Deletes a user, for tests of a token whose user is gone (the port has no
+  // deletion). Its tasks are the task repository's (remove_all_of).
+  core::Result<void> remove(core::UserId id);
+
  private:
   std::mutex mutex_;
   std::map<core::UserId, core::User> users_;

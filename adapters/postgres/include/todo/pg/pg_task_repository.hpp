@@ -51,7 +51,10 @@ class PgTaskRepository final : public core::TaskRepository {
   PipelineStats pipeline_stats() const noexcept;
 
   core::Result<core::Task> create(const core::NewTask& task) override;
+  core::Result<core::Task> create_for_token(std::int64_t token_version, const core::NewTask& task) override;
   core::Result<core::Task> get(core::UserId owner, core::TaskId id) override;
+  core::Result<core::Task> get_for_token(core::UserId owner, std::int64_t token_version,
+                                         core::TaskId id) override;
   core::Result<core::TaskPage> list(core::UserId owner, const core::TaskQuery& query) override;
   core::Result<core::TaskPage> list_for_token(core::UserId owner, std::int64_t token_version,
                                               const core::TaskQuery& query) override;
@@ -62,9 +65,17 @@ class PgTaskRepository final : public core::TaskRepository {
                             std::function<void(core::Result<core::TaskPage>)> done) override;
   core::Result<core::Task> update(core::UserId owner, core::TaskId id, const core::TaskPatch& patch,
                                   core::Timestamp now) override;
+  // Each `..._for_token` method is one statement; its writes, like the
+  // others, are not retried when the connection is lost on the way (the
+  // outcome is unknown: Unavailable).
+  core::Result<core::Task> update_for_token(core::UserId owner, std::int64_t token_version, core::TaskId id,
+                                            const core::TaskPatch& patch, core::Timestamp now) override;
   core::Result<core::Task> toggle_completed(core::UserId owner, core::TaskId id,
                                             core::Timestamp now) override;
+  core::Result<core::Task> toggle_completed_for_token(core::UserId owner, std::int64_t token_version,
+                                                      core::TaskId id, core::Timestamp now) override;
   core::Result<void> remove(core::UserId owner, core::TaskId id) override;
+  core::Result<void> remove_for_token(core::UserId owner, std::int64_t token_version, core::TaskId id) override;
 
  private:
   Pool& pool_;
