@@ -76,7 +76,12 @@ core::Result<Pool::Lease> Pool::acquire() {
   return acquire_until(steady_clock::now() + options_.acquire_timeout, exhausted);
 }
 
-core::Result<Pool::Lease> Pool::acquire_until(Deadline deadline, bool& exhausted) {
+core::Result<Pool::Lease> Pool::acquire_fresh() {
+  bool exhausted = false;
+  return acquire_until(steady_clock::now() + options_.acquire_timeout, exhausted, true);
+}
+
+core::Result<Pool::Lease> Pool::acquire_until(Deadline deadline, bool& exhausted, bool fresh) {
   exhausted = false;
   std::vector<std::unique_ptr<Connection>> dropped;  // closed after unlocking
   std::unique_lock lock(mutex_);
@@ -86,7 +91,15 @@ core::Result<Pool::Lease> Pool::acquire_until(Deadline deadline, bool& exhausted
     idle_count_.store(idle_.size(), std::memory_order_relaxed);
   };
   for (;;) {
-    while (!idle_.empty()) {
+    if (fresh && open_ >= options_.size && !idle_.empty()) {
+      // Make room for the new connection: an idle one may be as dead as
+      // the one the caller just lost (a restart kills them all, and the
+      // farewell may not have arrived yet).
+      dropped.push_back(std::move(idle_.back()));
+      idle_.pop_back();
+      --open_;
+    }
+    while (!fresh && !idle_.empty()) {
       auto connection = std::move(idle_.back());
       idle_.pop_back();
       if (connection->usable()) {
@@ -131,11 +144,13 @@ core::Result<Pool::Lease> Pool::acquire_until(Deadline deadline, bool& exhausted
   }
 }
 
-core::Result<std::unique_ptr<Connection>> Pool::connect(std::string& failure) const {
+core::Result<std::unique_ptr<Connection>> Pool::connect(std::string& failure,
+                                                       const char* application_name) const {
   std::vector<const char*> keywords;
   std::vector<const char*> values;
   for (const auto& k : keywords_) keywords.push_back(k.c_str());
   for (const auto& v : values_) values.push_back(v.c_str());
+  values[0] = application_name;  // fallback_application_name: the URL's own wins
   keywords.push_back(nullptr);
   values.push_back(nullptr);
   return Connection::open(keywords, values, steady_clock::now() + options_.connect_timeout, failure);
@@ -157,7 +172,7 @@ core::Result<std::unique_ptr<Connection>> Pool::open_dedicated() {
     }
   }
   std::string failure;
-  auto opened = connect(failure);
+  auto opened = connect(failure, "todo-server-pipeline");
   if (opened) {
     reachable_.store(true);
     return opened;

@@ -16,7 +16,7 @@ enum class Retry {
   // Connection::usable, so a restart does not fail the first write.)
   Never,
   // Reads: a connection lost mid-statement is replaced and the read is run
-  // once more on the fresh connection.
+  // once more, on a newly opened connection.
   OnceIfLost,
 };
 
@@ -24,7 +24,9 @@ template <class F>
 auto with_connection(Pool& pool, Retry retry, F&& operation)
     -> std::invoke_result_t<F&, Connection&> {
   for (int attempt = 0;; ++attempt) {
-    auto lease = pool.acquire();
+    // The retry takes a freshly opened connection: after a restart the
+    // idle ones may be dead too, before their farewell has arrived.
+    auto lease = attempt == 0 ? pool.acquire() : pool.acquire_fresh();
     if (!lease) return std::move(lease).error();
     auto result = operation(lease->connection());
     const bool lost = lease->connection().broken();

@@ -81,11 +81,16 @@ class Pool {
   // Unavailable when no connection is free before the acquire deadline or a
   // new one cannot be opened.
   core::Result<Lease> acquire();
+  // acquire() on a connection opened for this call (closing an idle one if
+  // the pool is full): for retrying a read whose connection was lost, when
+  // the idle ones may have been lost with it.
+  core::Result<Lease> acquire_fresh();
 
   // A connection outside the pool's count, for a caller that keeps it (the
   // pipelined reads, pipeline.cpp), opened with the pool's settings. Fails at
   // once (Unavailable) during the pool's reconnect backoff, and a failure
-  // starts that backoff for the pool too, as acquire() does.
+  // starts that backoff for the pool too, as acquire() does. Its fallback
+  // application_name is "todo-server-pipeline" (the pool's: "todo-server").
   core::Result<std::unique_ptr<Connection>> open_dedicated();
 
   // Round trip "SELECT 1" bounded by `timeout` (for /readyz). Never throws.
@@ -111,10 +116,11 @@ class Pool {
   using Deadline = std::chrono::steady_clock::time_point;
   // `exhausted` tells a timeout waiting for a busy pool from a failure to
   // reach the database.
-  core::Result<Lease> acquire_until(Deadline deadline, bool& exhausted);
+  core::Result<Lease> acquire_until(Deadline deadline, bool& exhausted, bool fresh = false);
   void give_back(std::unique_ptr<Connection> connection) noexcept;
   // Opens one connection with the pool's settings; no lock held.
-  core::Result<std::unique_ptr<Connection>> connect(std::string& failure) const;
+  core::Result<std::unique_ptr<Connection>> connect(std::string& failure,
+                                                    const char* application_name = "todo-server") const;
   // Under mutex_: records a failed attempt (backoff, reason, reachability).
   void note_connect_failure(std::string failure);
 
