@@ -30,16 +30,19 @@ constexpr Statement kTaskById{
 
 // Outer nullopt = unchanged. title/completed/priority are never NULL, so a
 // NULL parameter means "keep"; the clearable fields carry an explicit flag.
+// $3..$12; shared by kUpdateTask and kUpdateTaskForToken.
+#define TODO_PG_UPDATE_SET                                                            \
+  " title = COALESCE($3, title),"                                                     \
+  " description = CASE WHEN $4::boolean THEN $5 ELSE description END,"               \
+  " completed = COALESCE($6::boolean, completed),"                                    \
+  " priority = COALESCE($7, priority),"                                               \
+  " tags = CASE WHEN $8::boolean THEN $9 ELSE tags END,"                              \
+  " due_date = CASE WHEN $10::boolean THEN $11::timestamptz ELSE due_date END,"      \
+  " updated_at = $12::timestamptz"
+
 constexpr Statement kUpdateTask{
     "todo_task_update",
-    "UPDATE tasks SET"
-    " title = COALESCE($3, title),"
-    " description = CASE WHEN $4::boolean THEN $5 ELSE description END,"
-    " completed = COALESCE($6::boolean, completed),"
-    " priority = COALESCE($7, priority),"
-    " tags = CASE WHEN $8::boolean THEN $9 ELSE tags END,"
-    " due_date = CASE WHEN $10::boolean THEN $11::timestamptz ELSE due_date END,"
-    " updated_at = $12::timestamptz"
+    "UPDATE tasks SET" TODO_PG_UPDATE_SET
     " WHERE id = $1 AND user_id = $2 RETURNING " TODO_PG_TASK_COLUMNS};
 
 constexpr Statement kToggleTask{
@@ -87,14 +90,7 @@ constexpr Statement kTaskByIdForToken{
 constexpr Statement kUpdateTaskForToken{
     "todo_task_update_for_token",
     TODO_PG_ME("$13")
-    " , changed AS (UPDATE tasks SET"
-    " title = COALESCE($3, title),"
-    " description = CASE WHEN $4::boolean THEN $5 ELSE description END,"
-    " completed = COALESCE($6::boolean, completed),"
-    " priority = COALESCE($7, priority),"
-    " tags = CASE WHEN $8::boolean THEN $9 ELSE tags END,"
-    " due_date = CASE WHEN $10::boolean THEN $11::timestamptz ELSE due_date END,"
-    " updated_at = $12::timestamptz"
+    " , changed AS (UPDATE tasks SET" TODO_PG_UPDATE_SET
     " FROM me WHERE id = $1 AND user_id = $2 RETURNING " TODO_PG_TASK_COLUMNS ")"
     TODO_PG_ANSWER("changed")};
 
@@ -115,6 +111,7 @@ constexpr Statement kDeleteTaskForToken{
 
 #undef TODO_PG_ANSWER
 #undef TODO_PG_ME
+#undef TODO_PG_UPDATE_SET
 
 // The list filters. A NULL parameter disables its filter, so one prepared
 // statement per sort serves every combination of filters.
