@@ -252,33 +252,36 @@ core::Result<core::Task> checked_task(core::Result<ResultPtr> result) {
 
 }  // namespace
 
+namespace {
+
+// $1..$8 of both insert statements.
+Params insert_params(const core::NewTask& task) {
+  Params params;
+  params.int8(task.user_id)
+      .text(task.title)
+      .optional_text(task.description)
+      .boolean(task.completed)
+      .text(core::to_string(task.priority))
+      .optional_text(joined_tags(task.tags))
+      .timestamp(task.due_date)
+      .timestamp(task.now);
+  return params;
+}
+
+}  // namespace
+
 core::Result<core::Task> PgTaskRepository::create(const core::NewTask& task) {
-  return with_connection(pool_, Retry::Never, [&](Connection& c) {
-    return single_task(c.exec(kInsertTask, Params{}
-                                               .int8(task.user_id)
-                                               .text(task.title)
-                                               .optional_text(task.description)
-                                               .boolean(task.completed)
-                                               .text(core::to_string(task.priority))
-                                               .optional_text(joined_tags(task.tags))
-                                               .timestamp(task.due_date)
-                                               .timestamp(task.now)));
-  });
+  const Params params = insert_params(task);
+  return with_connection(pool_, Retry::Never,
+                         [&](Connection& c) { return single_task(c.exec(kInsertTask, params)); });
 }
 
 core::Result<core::Task> PgTaskRepository::create_for_token(std::int64_t token_version,
                                                             const core::NewTask& task) {
+  Params params = insert_params(task);
+  params.int8(token_version);
   return with_connection(pool_, Retry::Never, [&](Connection& c) -> core::Result<core::Task> {
-    auto result = c.exec(kInsertTaskForToken, Params{}
-                                                  .int8(task.user_id)
-                                                  .text(task.title)
-                                                  .optional_text(task.description)
-                                                  .boolean(task.completed)
-                                                  .text(core::to_string(task.priority))
-                                                  .optional_text(joined_tags(task.tags))
-                                                  .timestamp(task.due_date)
-                                                  .timestamp(task.now)
-                                                  .int8(token_version));
+    auto result = c.exec(kInsertTaskForToken, params);
     if (!result) return std::move(result).error();
     const Rows rows(result->get());
     // No row: the SELECT found no user with that token version.
