@@ -51,7 +51,7 @@ bool is_ip_address(const std::string& text) {
 }
 
 Error invalid(std::string_view name, std::string_view why) {
-  return Error::invalid(std::string(name), std::string(name) + " " + std::string(why));
+  return Error{core::ErrorCode::InvalidArgument, std::string(name) + " " + std::string(why), {}, std::nullopt};
 }
 
 // A decimal integer in [min, max]; `fallback` when unset.

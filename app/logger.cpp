@@ -6,7 +6,7 @@
 #include <ctime>
 #include <string>
 
-#include "todo/http/json_text.hpp"
+#include "todo/core/json_text.hpp"
 
 namespace todo::app {
 namespace {
@@ -36,7 +36,7 @@ void append_timestamp(std::string& out) {
 
 void append_key(std::string& out, std::string_view key) {
   out += ',';
-  http::append_json_string(out, key);
+  core::append_json_string(out, key);
   out += ':';
 }
 
@@ -55,12 +55,12 @@ LogLine::LogLine(LogLevel level, std::string_view message) : level_(level) {
   text_ += "\",\"level\":\"";
   text_ += to_string(level);
   text_ += "\",\"msg\":";
-  http::append_json_string(text_, message);
+  core::append_json_string(text_, message);
 }
 
 LogLine& LogLine::field(std::string_view key, std::string_view value) {
   append_key(text_, key);
-  http::append_json_string(text_, value);
+  core::append_json_string(text_, value);
   return *this;
 }
 

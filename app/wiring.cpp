@@ -26,6 +26,7 @@
 #include "todo/http/metrics.hpp"
 #include "todo/http/server.hpp"
 #include "todo/memory/in_process_login_throttle.hpp"
+#include "todo/pg/database.hpp"
 #include "todo/pg/migrations.hpp"
 #include "todo/pg/pg_task_repository.hpp"
 #include "todo/pg/pg_user_repository.hpp"
@@ -117,7 +118,7 @@ double resident_bytes() {
 }
 
 // Everything /metrics shows besides the HTTP figures the server records.
-void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::PgTaskRepository& task_repository,
+void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::Database& database,
                       const memory::InProcessLoginThrottle& throttle, const http::Server& server) {
   const auto as_double = [](auto value) { return static_cast<double>(value); };
   metrics.add_gauge("todo_db_pool_size", "Most database connections the pool opens (DB_POOL_SIZE).", {},
@@ -134,20 +135,20 @@ void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::Pg
   metrics.add_counter("todo_db_pool_acquire_errors_total",
                       "Requests that got no database connection because the database was unreachable.", {},
                       [&pool, as_double] { return as_double(pool.stats().acquire_errors); });
-  const auto pipe = [&task_repository] { return task_repository.pipeline_stats(); };
-  metrics.add_gauge("todo_db_pipeline_connections", "Pipelined task-list connections (DB_PIPELINE_CONNECTIONS).",
+  const auto pipe = [&database] { return database.pipeline_stats(); };
+  metrics.add_gauge("todo_db_pipeline_connections", "Pipelined task-statement connections (DB_PIPELINE_CONNECTIONS).",
                     {{"state", "configured"}}, [pipe, as_double] { return as_double(pipe().connections); });
-  metrics.add_gauge("todo_db_pipeline_connections", "Pipelined task-list connections (DB_PIPELINE_CONNECTIONS).",
+  metrics.add_gauge("todo_db_pipeline_connections", "Pipelined task-statement connections (DB_PIPELINE_CONNECTIONS).",
                     {{"state", "open"}}, [pipe, as_double] { return as_double(pipe().open); });
-  metrics.add_gauge("todo_db_pipeline_in_flight", "Task-list statements sent on a pipelined connection, result not yet read.",
+  metrics.add_gauge("todo_db_pipeline_in_flight", "Task statements sent on a pipelined connection, result not yet read.",
                     {}, [pipe, as_double] { return as_double(pipe().in_flight); });
-  metrics.add_counter("todo_db_pipeline_statements_total", "Task-list statements sent on a pipelined connection.", {},
+  metrics.add_counter("todo_db_pipeline_statements_total", "Task statements sent on a pipelined connection.", {},
                       [pipe, as_double] { return as_double(pipe().statements); });
   metrics.add_counter("todo_db_pipeline_reruns_total",
-                      "Pipelined task-list reads lost with their connection and re-run through the pool.", {},
+                      "Pipelined task reads lost with their connection and re-run through the pool.", {},
                       [pipe, as_double] { return as_double(pipe().rerun); });
   metrics.add_counter("todo_db_pipeline_bypassed_total",
-                      "Task-list reads run through the pool because no pipelined connection could take them.", {},
+                      "Task statements run through the pool because no pipelined connection could take them.", {},
                       [pipe, as_double] { return as_double(pipe().bypassed); });
   metrics.add_gauge("todo_db_up", "1 when the last attempt to reach the database succeeded.", {},
                     [&pool] { return pool.reachable() ? 1.0 : 0.0; });
@@ -207,7 +208,8 @@ int serve(const Config& config, Logger& log) {
   memory::InProcessLoginThrottle throttle(clock, limits);
 
   pg::PgUserRepository users(*pool);
-  pg::PgTaskRepository task_repository(*pool);
+  pg::Database database(*pool);
+  pg::PgTaskRepository task_repository(database);
   core::AuthService auth(users, *hasher, *tokens, *tokens, clock, throttle);
   core::TaskService tasks(task_repository, clock);
 
@@ -229,8 +231,8 @@ int serve(const Config& config, Logger& log) {
   handler_options.metrics = [&metrics] { return metrics.render(); };
   handler_options.cors_origins = config.cors_origins;
   handler_options.trusted_proxies = config.trusted_proxies;
-  pg::Pool& database = *pool;
-  handler_options.ready = [&database] { return database.ping(); };
+  pg::Pool& reachable = *pool;
+  handler_options.ready = [&reachable] { return reachable.ping(); };
   const http::Handler handler(auth, tasks, std::move(handler_options));
 
   const std::size_t cores = std::max(1U, std::thread::hardware_concurrency());
@@ -256,9 +258,9 @@ int serve(const Config& config, Logger& log) {
                                    ": " + e.what());
     return kExitStartupFailed;
   }
-  register_metrics(metrics, *pool, task_repository, throttle, *server);
+  register_metrics(metrics, *pool, database, throttle, *server);
   if (config.db_pipeline_connections > 0) {
-    task_repository.enable_pipeline(server->context(), config.db_pipeline_connections);
+    database.enable_pipeline(server->context(), config.db_pipeline_connections);
   }
 
   // Scripts and tests wait for exactly this line (with the real port when
@@ -271,7 +273,7 @@ int serve(const Config& config, Logger& log) {
 
   server->run();
   // Its connections are watched by the server's event loop: closed first.
-  task_repository.disable_pipeline();
+  database.disable_pipeline();
   log.write(LogLevel::Info, "stopped");
   return kExitOk;
 }

@@ -65,13 +65,13 @@ Result<AuthSession> AuthService::login(const LoginCommand& cmd) {
   if (!email) {
     // Malformed text is a client bug (422); a well-formed non-email can be no
     // account's email, so it is just a failed login.
-    if (email.error().fields.front().type != "value_error") return std::move(email).error();
+    const FieldIssue why = email.error().fields.front().issue;
+    if (why == FieldIssue::InvalidUtf8 || why == FieldIssue::ContainsNul) return std::move(email).error();
   }
   if (auto pw = check_text("password", cmd.password); !pw) return std::move(pw).error();
   if (cmd.password.size() > kPasswordMaxBytes) {
     // Never compare a truncated password: bcrypt would ignore bytes past 72.
-    return Error::invalid("password", "Password must be at most 72 bytes long (bcrypt reads no more)",
-                          "string_too_long");
+    return Error::invalid(FieldError{"password", FieldIssue::TooLong, kPasswordMaxBytes, 0});
   }
   const std::string key = email ? *email : ascii_lower(trim(cmd.email));
   if (auto allowed = throttle_.check_login(key, cmd.client_address); !allowed) return std::move(allowed).error();
@@ -113,10 +113,10 @@ Result<User> AuthService::authenticate(std::string_view token) {
   return user;
 }
 
-Result<TokenClaims> AuthService::verify(std::string_view token) const {
+Result<Caller> AuthService::verify(std::string_view token) const {
   auto claims = verifier_.verify(token);
   if (!claims) return Error::unauthenticated(kBadToken);
-  return claims;
+  return Caller(claims->user_id, TokenVersion(claims->token_version));
 }
 
 Result<void> AuthService::logout_all(UserId user) {

@@ -16,16 +16,35 @@ const char* to_string(ErrorCode code) noexcept {
   return "Internal";
 }
 
-Error Error::invalid(std::string field, std::string message, std::string type) {
-  Error e{ErrorCode::InvalidArgument, message, {}, std::nullopt};
-  e.fields.push_back(FieldError{std::move(field), std::move(message), std::move(type)});
-  return e;
+const char* to_string(FieldIssue issue) noexcept {
+  switch (issue) {
+    case FieldIssue::InvalidUtf8: return "InvalidUtf8";
+    case FieldIssue::ContainsNul: return "ContainsNul";
+    case FieldIssue::TooShort: return "TooShort";
+    case FieldIssue::TooLong: return "TooLong";
+    case FieldIssue::PatternMismatch: return "PatternMismatch";
+    case FieldIssue::EmptyTag: return "EmptyTag";
+    case FieldIssue::OutOfRange: return "OutOfRange";
+    case FieldIssue::EmailNoAt: return "EmailNoAt";
+    case FieldIssue::EmailManyAt: return "EmailManyAt";
+    case FieldIssue::EmailBadCharacters: return "EmailBadCharacters";
+    case FieldIssue::EmailEmptyLocal: return "EmailEmptyLocal";
+    case FieldIssue::EmailEmptyDomain: return "EmailEmptyDomain";
+    case FieldIssue::EmailBadDomain: return "EmailBadDomain";
+  }
+  return "InvalidUtf8";
+}
+
+Error Error::invalid(FieldError field) {
+  std::vector<FieldError> fields;
+  fields.push_back(std::move(field));
+  return invalid(std::move(fields));
 }
 
 Error Error::invalid(std::vector<FieldError> fields) {
-  Error e{ErrorCode::InvalidArgument, fields.empty() ? std::string("invalid input") : fields.front().message,
-          std::move(fields), std::nullopt};
-  return e;
+  std::string message = "invalid input";
+  if (!fields.empty()) message = fields.front().field + ": " + to_string(fields.front().issue);
+  return {ErrorCode::InvalidArgument, std::move(message), std::move(fields), std::nullopt};
 }
 
 Error Error::not_found(std::string message) { return {ErrorCode::NotFound, std::move(message), {}, std::nullopt}; }

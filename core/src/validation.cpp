@@ -9,45 +9,45 @@ bool is_ascii_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-std::string chars_message(const char* bound, std::size_t n) {
-  return std::string("String should have ") + bound + " " + std::to_string(n) +
-         (n == 1 ? " character" : " characters");
+Error issue(std::string_view field, FieldIssue what, std::int64_t limit = 0) {
+  return Error::invalid(FieldError{std::string(field), what, limit, 0});
 }
 
 }  // namespace
 
+std::size_t utf8_sequence_length(std::string_view s) noexcept {
+  if (s.empty()) return 0;
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const auto in = [&](std::size_t i, unsigned lo, unsigned hi) {
+    return i < s.size() && byte(i) >= lo && byte(i) <= hi;
+  };
+  // RFC 3629's table (Unicode 3.9 D92): no overlongs, no surrogates, nothing
+  // above U+10FFFF.
+  const unsigned b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xC2 && b0 <= 0xDF) return in(1, 0x80, 0xBF) ? 2 : 0;
+  if (b0 == 0xE0) return in(1, 0xA0, 0xBF) && in(2, 0x80, 0xBF) ? 3 : 0;
+  if ((b0 >= 0xE1 && b0 <= 0xEC) || b0 == 0xEE || b0 == 0xEF) {
+    return in(1, 0x80, 0xBF) && in(2, 0x80, 0xBF) ? 3 : 0;
+  }
+  if (b0 == 0xED) return in(1, 0x80, 0x9F) && in(2, 0x80, 0xBF) ? 3 : 0;
+  if (b0 == 0xF0) return in(1, 0x90, 0xBF) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
+  if (b0 >= 0xF1 && b0 <= 0xF3) return in(1, 0x80, 0xBF) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
+  if (b0 == 0xF4) return in(1, 0x80, 0x8F) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
+  return 0;
+}
+
 bool is_valid_utf8(std::string_view s) noexcept {
   std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
+  while (i < s.size()) {
+    // ASCII runs without the table.
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
       ++i;
       continue;
     }
-    std::size_t len = 0;
-    unsigned cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1FU;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0FU;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07U;
-    } else {
-      return false;  // continuation byte, overlong lead (C0/C1) or > U+10FFFF lead
-    }
-    if (i + len > n) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0U) != 0x80U) return false;
-      cp = (cp << 6U) | (cc & 0x3FU);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return false;
-    if (cp >= 0xD800 && cp <= 0xDFFF) return false;
-    i += len;
+    const std::size_t n = utf8_sequence_length(s.substr(i));
+    if (n == 0) return false;
+    i += n;
   }
   return true;
 }
@@ -75,72 +75,58 @@ std::string ascii_lower(std::string_view s) {
 }
 
 Result<void> check_text(std::string_view field, std::string_view value) {
-  if (!is_valid_utf8(value)) {
-    return Error::invalid(std::string(field), "Input should be a valid UTF-8 string", "string_unicode");
-  }
-  if (value.find('\0') != std::string_view::npos) {
-    return Error::invalid(std::string(field), "String must not contain NUL characters", "string_pattern_mismatch");
-  }
+  if (!is_valid_utf8(value)) return issue(field, FieldIssue::InvalidUtf8);
+  if (value.find('\0') != std::string_view::npos) return issue(field, FieldIssue::ContainsNul);
   return {};
 }
 
 Result<std::string> normalize_email(std::string_view email, std::string_view field) {
   if (auto ok = check_text(field, email); !ok) return std::move(ok).error();
   const std::string value = ascii_lower(trim(email));
-  const std::string f(field);
-  const auto bad = [&](const std::string& why) {
-    return Error::invalid(f, "value is not a valid email address: " + why, "value_error");
-  };
-  if (value.empty()) return bad("An email address must have an @-sign.");
-  if (count_code_points(value) > kEmailMaxChars) {
-    return bad("The email address is too long (at most 254 characters).");
-  }
+  const auto bad = [&](FieldIssue what) { return issue(field, what, what == FieldIssue::TooLong ? kEmailMaxChars : 0); };
+  if (value.empty()) return bad(FieldIssue::EmailNoAt);
+  if (count_code_points(value) > kEmailMaxChars) return bad(FieldIssue::TooLong);
   const auto at = value.find('@');
-  if (at == std::string::npos) return bad("An email address must have an @-sign.");
-  if (value.find('@', at + 1) != std::string::npos) return bad("An email address must have exactly one @-sign.");
+  if (at == std::string::npos) return bad(FieldIssue::EmailNoAt);
+  if (value.find('@', at + 1) != std::string::npos) return bad(FieldIssue::EmailManyAt);
   for (const char c : value) {
     if (is_ascii_space(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      return bad("The email address contains invalid characters.");
+      return bad(FieldIssue::EmailBadCharacters);
     }
   }
   const std::string_view local(value.data(), at);
   const std::string_view domain = std::string_view(value).substr(at + 1);
-  if (local.empty()) return bad("There must be something before the @-sign.");
-  if (domain.empty()) return bad("There must be something after the @-sign.");
+  if (local.empty()) return bad(FieldIssue::EmailEmptyLocal);
+  if (domain.empty()) return bad(FieldIssue::EmailEmptyDomain);
   const auto dot = domain.find('.');
   if (dot == std::string_view::npos || domain.front() == '.' || domain.back() == '.' ||
       domain.find("..") != std::string_view::npos) {
-    return bad("The part after the @-sign is not valid. It should have a period.");
+    return bad(FieldIssue::EmailBadDomain);
   }
   return value;
 }
 
 Result<void> validate_password(std::string_view password, std::string_view field) {
   if (auto ok = check_text(field, password); !ok) return ok;
-  const std::string f(field);
-  if (password.size() < kPasswordMinBytes) {
-    return Error::invalid(f, "Password must be at least 8 bytes long", "string_too_short");
-  }
-  if (password.size() > kPasswordMaxBytes) {
-    return Error::invalid(f, "Password must be at most 72 bytes long (bcrypt reads no more)", "string_too_long");
-  }
+  if (password.size() < kPasswordMinBytes) return issue(field, FieldIssue::TooShort, kPasswordMinBytes);
+  if (password.size() > kPasswordMaxBytes) return issue(field, FieldIssue::TooLong, kPasswordMaxBytes);
   return {};
 }
 
 Result<std::string> validate_username(std::string_view username) {
   if (auto ok = check_text("username", username); !ok) return std::move(ok).error();
-  if (username.empty()) return Error::invalid("username", chars_message("at least", 1), "string_too_short");
+  if (username.empty()) return issue("username", FieldIssue::TooShort, 1);
   if (username.size() > kUsernameMaxChars) {
     // Every allowed character is one byte, so bytes are characters here; a
     // longer multi-byte value is refused by the charset check below anyway.
     if (count_code_points(username) > kUsernameMaxChars) {
-      return Error::invalid("username", chars_message("at most", kUsernameMaxChars), "string_too_long");
+      return issue("username", FieldIssue::TooLong, kUsernameMaxChars);
     }
   }
   for (const char c : username) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     if (!ok) {
-      return Error::invalid("username", "String should match pattern '^[A-Za-z0-9_-]+$'", "string_pattern_mismatch");
+      return issue("username", FieldIssue::PatternMismatch);
     }
   }
   return std::string(username);
@@ -149,48 +135,33 @@ Result<std::string> validate_username(std::string_view username) {
 Result<std::string> normalize_title(std::string_view title) {
   if (auto ok = check_text("title", title); !ok) return std::move(ok).error();
   const std::string_view t = trim(title);
-  if (t.empty()) return Error::invalid("title", chars_message("at least", 1), "string_too_short");
-  if (count_code_points(t) > kTitleMaxChars) {
-    return Error::invalid("title", chars_message("at most", kTitleMaxChars), "string_too_long");
-  }
+  if (t.empty()) return issue("title", FieldIssue::TooShort, 1);
+  if (count_code_points(t) > kTitleMaxChars) return issue("title", FieldIssue::TooLong, kTitleMaxChars);
   return std::string(t);
 }
 
 Result<std::string> validate_description(std::string_view description) {
   if (auto ok = check_text("description", description); !ok) return std::move(ok).error();
   if (count_code_points(description) > kDescriptionMaxChars) {
-    return Error::invalid("description", chars_message("at most", kDescriptionMaxChars), "string_too_long");
+    return issue("description", FieldIssue::TooLong, kDescriptionMaxChars);
   }
   return std::string(description);
 }
 
-Result<std::vector<std::string>> parse_tags(std::string_view tags) {
-  if (auto ok = check_text("tags", tags); !ok) return std::move(ok).error();
-  if (count_code_points(tags) > kTagsMaxChars) {
-    return Error::invalid("tags", chars_message("at most", kTagsMaxChars), "string_too_long");
-  }
+Result<std::vector<std::string>> normalize_tags(const std::vector<std::string>& tags) {
   std::vector<std::string> out;
-  if (trim(tags).empty()) return out;
-  std::size_t start = 0;
-  while (true) {
-    const auto comma = tags.find(',', start);
-    const std::string_view piece =
-        trim(tags.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-    if (piece.empty()) return Error::invalid("tags", "Tags must not be empty (check for doubled commas)", "value_error");
-    out.emplace_back(piece);
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
+  out.reserve(tags.size());
+  std::size_t joined = 0;
+  for (const std::string& tag : tags) {
+    if (auto ok = check_text("tags", tag); !ok) return std::move(ok).error();
+    const std::string_view t = trim(tag);
+    if (t.empty()) return issue("tags", FieldIssue::EmptyTag);
+    if (t.find(',') != std::string_view::npos) return issue("tags", FieldIssue::PatternMismatch);
+    joined += count_code_points(t) + (out.empty() ? 0 : 1);
+    out.emplace_back(t);
   }
+  if (joined > kTagsMaxChars) return issue("tags", FieldIssue::TooLong, kTagsMaxChars);
   return out;
-}
-
-Result<Timestamp> parse_due_date(std::string_view text) {
-  if (auto ok = check_text("due_date", text); !ok) return std::move(ok).error();
-  if (auto t = parse_timestamp(trim(text))) return *t;
-  return Error::invalid("due_date",
-                        "Input should be a valid datetime or date (RFC 3339, YYYY-MM-DDTHH:MM[:SS[.ffffff]] or "
-                        "YYYY-MM-DD)",
-                        "datetime_from_date_parsing");
 }
 
 }  // namespace todo::core

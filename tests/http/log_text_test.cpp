@@ -9,7 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include "todo/http/json_text.hpp"
+#include "todo/core/json_text.hpp"
 #include "todo/http/request_id.hpp"
 
 namespace json = boost::json;
@@ -18,7 +18,7 @@ namespace {
 
 std::string quoted(std::string_view text) {
   std::string out;
-  todo::http::append_json_string(out, text);
+  todo::core::append_json_string(out, text);
   return out;
 }
 

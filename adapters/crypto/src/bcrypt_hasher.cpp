@@ -66,7 +66,7 @@ BcryptHasher::BcryptHasher(int cost) : cost_(cost) {
 core::Result<std::string> BcryptHasher::hash(std::string_view password) {
   assert(representable(password) && "the core validates passwords before hashing");
   if (!representable(password)) {
-    return core::Error::invalid("password", "password cannot be hashed by bcrypt", "string_too_long");
+    return core::Error::invalid(core::FieldError{"password", core::FieldIssue::TooLong, 72, 0});
   }
   std::array<char, CRYPT_GENSALT_OUTPUT_SIZE> setting{};
   // Null random bytes: libxcrypt draws the salt from the OS (getentropy).

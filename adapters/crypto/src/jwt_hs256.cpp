@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "json_reader.hpp"
+#include "todo/core/json_text.hpp"
 #include "todo/core/error.hpp"
 #include "todo/core/time.hpp"
 #include "todo/crypto/base64url.hpp"
@@ -58,24 +59,6 @@ bool read_numeric_date(const JsonMember& m, std::int64_t& out) {
   return true;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
-      out.append("\\u00");
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 0x0f]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-}
 
 void append_int(std::string& out, std::int64_t v) {
   std::array<char, 24> buf{};
@@ -133,7 +116,7 @@ core::Result<std::string> JwtHs256::issue(const core::TokenClaims& claims) {
   payload.append(R"({"sub":")");
   append_int(payload, claims.user_id);
   payload.append(R"(","email":)");
-  append_json_string(payload, claims.email);
+  core::append_json_string(payload, claims.email);
   payload.append(R"(,"iat":)");
   append_int(payload, iat);
   payload.append(R"(,"exp":)");

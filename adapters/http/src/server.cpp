@@ -101,17 +101,6 @@ Response busy_response() {
   return response;
 }
 
-Response safe_handle(const Handler& handler, const Request& request) {
-  try {
-    return handler.handle(request);
-  } catch (...) {
-    // The Handler promises not to throw; this keeps a broken promise from
-    // killing a worker thread.
-    Response response = error_response(500, "Internal Server Error");
-    response.log_error = "the handler threw";
-    return response;
-  }
-}
 
 std::string peer_of(const tcp::socket& socket) {
   beast::error_code ec;
@@ -367,34 +356,29 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body = std::move(message.body());
     request.peer_address = peer_;
 
-    Lane lane = Lane::Database;
-    try {
-      lane = server_.handler().lane_for(request);
-    } catch (...) {
-      write(error_response(500, "Internal Server Error"));
-      return;
-    }
-    if (lane != Lane::Crypto) {
-      // Database work starts right here, on this I/O thread: a hand-off to
-      // another thread and back costs more (wake-ups, context switches)
-      // than the query itself (docs/decisions/0006). The task list may
-      // finish later, from whichever I/O thread reads its pipelined result
-      // (docs/decisions/0007); the rest blocks this thread on PostgreSQL
-      // while the other I/O threads keep serving.
-      server_.handler().handle_async(std::move(request), [self = shared_from_this()](Response response) {
+    Handler::Routed routed = server_.handler().route(std::move(request));
+    if (routed.lane() != Lane::Crypto) {
+      // Everything but password hashing starts right here, on this I/O
+      // thread: a hand-off to another thread and back costs more than the
+      // work (docs/decisions/0006). A task route finishes later, from
+      // whichever I/O thread reads its pipelined result (docs/decisions/0007).
+      server_.handler().handle(std::move(routed), [self = shared_from_this()](Response response) {
         net::dispatch(self->executor(), [self, response = std::move(response)]() mutable {
           self->write(std::move(response));
         });
       });
       return;
     }
-    const bool queued = server_.crypto_pool().try_submit(
-        [self = shared_from_this(), request = std::move(request)] {
-          Response response = safe_handle(self->server_.handler(), request);
-          net::post(self->executor(), [self, response = std::move(response)]() mutable {
-            self->write(std::move(response));
-          });
+    // The routed request moves into the queued job (std::function needs a
+    // copyable callable, hence the shared_ptr).
+    auto job = std::make_shared<Handler::Routed>(std::move(routed));
+    const bool queued = server_.crypto_pool().try_submit([self = shared_from_this(), job] {
+      self->server_.handler().handle(std::move(*job), [self](Response response) {
+        net::post(self->executor(), [self, response = std::move(response)]() mutable {
+          self->write(std::move(response));
         });
+      });
+    });
     if (!queued) write(busy_response());
   }
 

@@ -62,77 +62,67 @@ bool before(const Task& a, const Task& b, const core::TaskQuery& q) {
 
 }  // namespace
 
-Result<Task> MemoryTaskRepository::create(const core::NewTask& task) {
+// Each call checks the user first and then acts, without a lock spanning
+// both: like PostgreSQL's statement, which reads the user's row as of its
+// start, a revocation that lands in between is not seen.
+Result<void> MemoryTaskRepository::check(const core::Caller& caller) {
+  const Result<core::User> user = users_.find_by_id(caller.user_id());
+  if (!user) {
+    if (user.error().code == core::ErrorCode::NotFound) return Error::unauthenticated("user not found");
+    return user.error();
+  }
+  if (core::TokenVersion(user->token_version) != caller.token_version()) {
+    return Error::unauthenticated("token revoked");
+  }
+  return {};
+}
+
+void MemoryTaskRepository::create(const core::Caller& caller, const core::NewTask& task, core::Timestamp now,
+                                  core::Completion<Task> done) {
+  done(check(caller).and_then([&] { return create_now(caller, task, now); }));
+}
+
+void MemoryTaskRepository::get(const core::Caller& caller, core::TaskId id, core::Completion<Task> done) {
+  done(check(caller).and_then([&] { return get_now(caller, id); }));
+}
+
+void MemoryTaskRepository::list(const core::Caller& caller, const core::TaskQuery& query,
+                                core::Completion<core::TaskPage> done) {
+  done(check(caller).and_then([&] { return list_now(caller, query); }));
+}
+
+void MemoryTaskRepository::update(const core::Caller& caller, core::TaskId id, const core::TaskPatch& patch,
+                                  core::Timestamp now, core::Completion<Task> done) {
+  done(check(caller).and_then([&] { return update_now(caller, id, patch, now); }));
+}
+
+void MemoryTaskRepository::toggle_completed(const core::Caller& caller, core::TaskId id, core::Timestamp now,
+                                            core::Completion<Task> done) {
+  done(check(caller).and_then([&] { return toggle_now(caller, id, now); }));
+}
+
+void MemoryTaskRepository::remove(const core::Caller& caller, core::TaskId id, core::Completion<void> done) {
+  done(check(caller).and_then([&] { return remove_now(caller, id); }));
+}
+
+Result<Task> MemoryTaskRepository::create_now(const core::Caller& caller, const core::NewTask& task,
+                                              core::Timestamp now) {
   const std::lock_guard lock(mutex_);
-  Task t{next_id_++, task.user_id, task.title, task.description, task.completed, task.priority, task.tags,
-         task.due_date, task.now, task.now};
+  Task t{next_id_++, caller.user_id(), task.title, task.description, task.completed, task.priority, task.tags,
+         task.due_date, now, now};
   tasks_.emplace(t.id, t);
   return t;
 }
 
-Result<Task> MemoryTaskRepository::get(core::UserId owner, core::TaskId id) {
+Result<Task> MemoryTaskRepository::get_now(const core::Caller& caller, core::TaskId id) {
   const std::lock_guard lock(mutex_);
   const auto it = tasks_.find(id);
-  if (it == tasks_.end() || it->second.user_id != owner) return task_not_found();
+  if (it == tasks_.end() || it->second.user_id != caller.user_id()) return task_not_found();
   return it->second;
 }
 
-Result<void> MemoryTaskRepository::check_token(core::UserId owner, std::int64_t token_version) {
-  const Result<core::User> user = users_.find_by_id(owner);
-  if (!user) {
-    if (user.error().code == core::ErrorCode::NotFound) return Error::unauthenticated("user not found");
-    return user.error();
-  }
-  if (user->token_version != token_version) return Error::unauthenticated("token revoked");
-  return {};
-}
-
-// The `..._for_token` methods check the user first and then act, without a
-// lock spanning both: like PostgreSQL's statement, which reads the user's
-// row as of its start, a revocation that lands in between is not seen.
-Result<Task> MemoryTaskRepository::create_for_token(std::int64_t token_version, const core::NewTask& task) {
-  if (auto checked = check_token(task.user_id, token_version); !checked) return std::move(checked).error();
-  return create(task);
-}
-
-Result<Task> MemoryTaskRepository::get_for_token(core::UserId owner, std::int64_t token_version,
-                                                 core::TaskId id) {
-  if (auto checked = check_token(owner, token_version); !checked) return std::move(checked).error();
-  return get(owner, id);
-}
-
-Result<core::TaskPage> MemoryTaskRepository::list_for_token(core::UserId owner,
-                                                            std::int64_t token_version,
-                                                            const core::TaskQuery& query) {
-  const Result<core::User> user = users_.find_by_id(owner);
-  if (!user) {
-    if (user.error().code == core::ErrorCode::NotFound) return Error::unauthenticated("user not found");
-    return user.error();
-  }
-  if (user->token_version != token_version) return Error::unauthenticated("token revoked");
-  return list(owner, query);
-}
-
-Result<Task> MemoryTaskRepository::update_for_token(core::UserId owner, std::int64_t token_version,
-                                                    core::TaskId id, const core::TaskPatch& patch,
-                                                    core::Timestamp now) {
-  if (auto checked = check_token(owner, token_version); !checked) return std::move(checked).error();
-  return update(owner, id, patch, now);
-}
-
-Result<Task> MemoryTaskRepository::toggle_completed_for_token(core::UserId owner, std::int64_t token_version,
-                                                              core::TaskId id, core::Timestamp now) {
-  if (auto checked = check_token(owner, token_version); !checked) return std::move(checked).error();
-  return toggle_completed(owner, id, now);
-}
-
-Result<void> MemoryTaskRepository::remove_for_token(core::UserId owner, std::int64_t token_version,
-                                                    core::TaskId id) {
-  if (auto checked = check_token(owner, token_version); !checked) return std::move(checked).error();
-  return remove(owner, id);
-}
-
-Result<core::TaskPage> MemoryTaskRepository::list(core::UserId owner, const core::TaskQuery& query) {
+Result<core::TaskPage> MemoryTaskRepository::list_now(const core::Caller& caller, const core::TaskQuery& query) {
+  const core::UserId owner = caller.user_id();
   const std::string tag = query.tag ? core::ascii_lower(*query.tag) : std::string();
   const std::string search = query.search ? core::ascii_lower(*query.search) : std::string();
   std::vector<Task> hits;
@@ -153,35 +143,35 @@ Result<core::TaskPage> MemoryTaskRepository::list(core::UserId owner, const core
   return page;
 }
 
-Result<Task> MemoryTaskRepository::update(core::UserId owner, core::TaskId id, const core::TaskPatch& patch,
-                                          core::Timestamp now) {
+Result<Task> MemoryTaskRepository::update_now(const core::Caller& caller, core::TaskId id,
+                                              const core::TaskPatch& patch, core::Timestamp now) {
   const std::lock_guard lock(mutex_);
   const auto it = tasks_.find(id);
-  if (it == tasks_.end() || it->second.user_id != owner) return task_not_found();
+  if (it == tasks_.end() || it->second.user_id != caller.user_id()) return task_not_found();
   Task& t = it->second;
   if (patch.title) t.title = *patch.title;
-  if (patch.description) t.description = *patch.description;
+  if (!patch.description.is_keep()) t.description = patch.description.new_value();
   if (patch.completed) t.completed = *patch.completed;
   if (patch.priority) t.priority = *patch.priority;
-  if (patch.tags) t.tags = *patch.tags;
-  if (patch.due_date) t.due_date = *patch.due_date;
+  if (!patch.tags.is_keep()) t.tags = patch.tags.new_value().value_or(std::vector<std::string>{});
+  if (!patch.due_date.is_keep()) t.due_date = patch.due_date.new_value();
   t.updated_at = now;
   return t;
 }
 
-Result<Task> MemoryTaskRepository::toggle_completed(core::UserId owner, core::TaskId id, core::Timestamp now) {
+Result<Task> MemoryTaskRepository::toggle_now(const core::Caller& caller, core::TaskId id, core::Timestamp now) {
   const std::lock_guard lock(mutex_);
   const auto it = tasks_.find(id);
-  if (it == tasks_.end() || it->second.user_id != owner) return task_not_found();
+  if (it == tasks_.end() || it->second.user_id != caller.user_id()) return task_not_found();
   it->second.completed = !it->second.completed;
   it->second.updated_at = now;
   return it->second;
 }
 
-Result<void> MemoryTaskRepository::remove(core::UserId owner, core::TaskId id) {
+Result<void> MemoryTaskRepository::remove_now(const core::Caller& caller, core::TaskId id) {
   const std::lock_guard lock(mutex_);
   const auto it = tasks_.find(id);
-  if (it == tasks_.end() || it->second.user_id != owner) return task_not_found();
+  if (it == tasks_.end() || it->second.user_id != caller.user_id()) return task_not_found();
   tasks_.erase(it);
   return {};
 }

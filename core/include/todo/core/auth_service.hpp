@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "todo/core/caller.hpp"
 #include "todo/core/ports/clock.hpp"
 #include "todo/core/ports/login_throttle.hpp"
 #include "todo/core/ports/password_hasher.hpp"
@@ -57,10 +58,10 @@ class AuthService {
   // The current user for a bearer token: signature, expiry, user still
   // exists, token version matches. Unauthenticated otherwise.
   Result<User> authenticate(std::string_view token);
-  // Signature and lifetime only, no database: the user may since have been
-  // deleted or logged out everywhere, so the claims must still be checked
-  // against the user's row (TaskService::list_for_token does, in its read).
-  Result<TokenClaims> verify(std::string_view token) const;
+  // Signature and lifetime only, no database: the Caller the token proves.
+  // The user may since have been deleted or logged out everywhere; every
+  // TaskRepository call checks that together with its work.
+  Result<Caller> verify(std::string_view token) const;
   Result<void> logout_all(UserId user);
   // Unauthenticated when current_password is wrong; InvalidArgument for a bad
   // new password. Revokes every earlier token, the caller's included.

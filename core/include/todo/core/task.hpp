@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "todo/core/time.hpp"
@@ -35,28 +36,49 @@ struct Task {
 // Tags as stored and sent on the wire: joined with ",". Empty list -> "".
 std::string join_tags(const std::vector<std::string>& tags);
 
-// Validated values for a new task; the repository assigns the id.
+// Absent, clear or set: one field of a partial update.
+template <class T>
+class FieldUpdate {
+ public:
+  static FieldUpdate keep() { return FieldUpdate(State::Keep, std::nullopt); }
+  static FieldUpdate clear() { return FieldUpdate(State::Clear, std::nullopt); }
+  static FieldUpdate set(T value) { return FieldUpdate(State::Set, std::move(value)); }
+  FieldUpdate() = default;
+
+  bool is_keep() const noexcept { return state_ == State::Keep; }
+  bool is_clear() const noexcept { return state_ == State::Clear; }
+  bool is_set() const noexcept { return state_ == State::Set; }
+  // The new value: set() -> it, clear() -> nullopt. Only when !is_keep().
+  const std::optional<T>& new_value() const noexcept { return value_; }
+  std::optional<T>& new_value() noexcept { return value_; }
+
+ private:
+  enum class State { Keep, Clear, Set };
+  FieldUpdate(State state, std::optional<T> value) : state_(state), value_(std::move(value)) {}
+  State state_ = State::Keep;
+  std::optional<T> value_;
+};
+
+// A new task as a client describes it (TaskService::create validates it:
+// title trimmed to 1..255 characters, description <= 1000, each tag trimmed
+// and non-empty, the tags joined <= 500, every text valid UTF-8 without NUL).
 struct NewTask {
-  UserId user_id = 0;
   std::string title;
   std::optional<std::string> description;
   bool completed = false;
   Priority priority = Priority::Medium;
   std::vector<std::string> tags;
   std::optional<Timestamp> due_date;
-  Timestamp now{};  // becomes created_at and updated_at
 };
 
-// Validated partial update: an outer nullopt means "leave unchanged".
-// For description and due_date an inner nullopt means "clear"; for tags an
-// empty vector means "clear".
+// A partial update (PUT/PATCH): only the fields present change.
 struct TaskPatch {
   std::optional<std::string> title;
-  std::optional<std::optional<std::string>> description;
+  FieldUpdate<std::string> description;
   std::optional<bool> completed;
   std::optional<Priority> priority;
-  std::optional<std::vector<std::string>> tags;
-  std::optional<std::optional<Timestamp>> due_date;
+  FieldUpdate<std::vector<std::string>> tags;  // set({}) clears too
+  FieldUpdate<Timestamp> due_date;
 };
 
 enum class SortBy { CreatedAt, UpdatedAt, DueDate, Priority, Title };

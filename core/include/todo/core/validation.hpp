@@ -1,12 +1,11 @@
 #pragma once
 // The data rules of SPEC §2, as pure functions. Field errors name the input
-// field ("email", "title", "limit", ...) and carry a pydantic-style type.
+// field ("email", "title", ...) and say what is wrong (FieldIssue).
 
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "todo/core/result.hpp"
@@ -21,10 +20,10 @@ inline constexpr std::size_t kUsernameMaxChars = 50;
 inline constexpr std::size_t kTitleMaxChars = 255;
 inline constexpr std::size_t kDescriptionMaxChars = 1000;
 inline constexpr std::size_t kTagsMaxChars = 500;
-inline constexpr int kListLimitDefault = 100;
-inline constexpr int kListLimitMax = 500;
-
 // UTF-8 helpers (strict: no overlongs, no surrogates, nothing above U+10FFFF).
+// The length of the valid sequence `s` starts with, or 0 when it starts with
+// none (or is empty): the one UTF-8 decoder of the project.
+std::size_t utf8_sequence_length(std::string_view s) noexcept;
 bool is_valid_utf8(std::string_view s) noexcept;
 // Number of code points; `s` must be valid UTF-8.
 std::size_t count_code_points(std::string_view s) noexcept;
@@ -46,16 +45,8 @@ Result<std::string> validate_username(std::string_view username);
 Result<std::string> normalize_title(std::string_view title);
 // At most 1000 characters (kept as given, not trimmed).
 Result<std::string> validate_description(std::string_view description);
-// Comma list, at most 500 characters; each tag trimmed; an empty tag is an
-// error unless the whole value is empty/blank (= no tags).
-Result<std::vector<std::string>> parse_tags(std::string_view tags);
-// RFC 3339, naive ISO date-time or plain date (see time.hpp).
-Result<Timestamp> parse_due_date(std::string_view text);
-
-// Builds a TaskQuery from raw query parameters (name, value) in arrival
-// order. Unknown names are ignored; when a name repeats, the last wins.
-// Accepts completed=true|false, status=pending|completed|all, priority,
-// tag, search, sort_by, order, limit, offset. Errors name the parameter.
-Result<TaskQuery> parse_task_query(const std::vector<std::pair<std::string, std::string>>& params);
+// Each tag trimmed, non-empty and free of commas; joined with "," at most
+// 500 characters. An empty list means no tags.
+Result<std::vector<std::string>> normalize_tags(const std::vector<std::string>& tags);
 
 }  // namespace todo::core

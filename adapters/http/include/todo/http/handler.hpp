@@ -1,8 +1,11 @@
 #pragma once
-// The whole HTTP API of SPEC §1 as a plain function Request -> Response.
-// Thread-safe: may be called concurrently from worker threads.
+// The whole HTTP API of SPEC §1, transport-neutral: a request is routed
+// once, then answered through a callback (src/: request_context, cors,
+// auth_routes, task_routes, static_routes; this class only dispatches).
+// Thread-safe: may be called concurrently from any thread.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,20 +32,42 @@ struct HandlerOptions {
   std::function<std::string()> metrics;
 };
 
+struct Exchange;  // one request being answered (src/routes.hpp)
+
 class Handler {
  public:
   Handler(core::AuthService& auth, core::TaskService& tasks, HandlerOptions options);
 
+  // A request routed once: the server asks its lane, then hands it back to
+  // handle(). Move-only.
+  class Routed {
+   public:
+    Lane lane() const noexcept { return lane_; }
+
+   private:
+    friend class Handler;
+    enum class Kind { Failed, Preflight, NotFound, MethodNotAllowed, Found };
+    std::shared_ptr<Exchange> exchange_;
+    Kind kind_ = Kind::Failed;
+    Lane lane_ = Lane::Inline;
+    std::string allow_;  // for MethodNotAllowed
+    std::string failure_;  // for Failed: why routing threw
+  };
+
+  // Never throws: a request that cannot be routed is answered 500 by handle().
+  Routed route(Request request) const;
+  // Answers a routed request: calls `done` exactly once with the response,
+  // either before returning or afterwards on another thread (a task route
+  // finishes from its repository's completion). Never throws. Sets
+  // Response::route and Response::log_user_id for the access log and
+  // metrics, and the headers every response carries.
+  void handle(Routed routed, std::function<void(Response)> done) const;
+
+  // route() and handle() for callers without an event loop (tests, the
+  // fuzzer): waits for the answer. Not for a thread the repository's
+  // completions need.
   Lane lane_for(const Request& request) const;
-  // Never throws: an unexpected exception becomes a 500 with a generic
-  // detail and the cause in Response::log_error. Sets Response::route and
-  // Response::log_user_id for the access log and metrics.
   Response handle(const Request& request) const;
-  // handle() that may finish later: calls `done` exactly once with the
-  // response, either before returning or afterwards on another thread (the
-  // task list, whose database read the repository may pipeline without
-  // blocking this thread: docs/decisions/0007). Never throws.
-  void handle_async(Request request, std::function<void(Response)> done) const;
 
  private:
   core::AuthService& auth_;

@@ -1,7 +1,8 @@
 #pragma once
 // Thread-safe in-memory TaskRepository with the PostgreSQL adapter's
-// semantics for every filter and sort of TaskQuery. Reads the users through
-// their repository for the token checks of the `..._for_token` methods.
+// semantics for every filter and sort of TaskQuery. Checks the caller's
+// token version through the user repository; completes every call before
+// returning.
 
 #include <map>
 #include <mutex>
@@ -15,31 +16,30 @@ class MemoryTaskRepository final : public core::TaskRepository {
  public:
   explicit MemoryTaskRepository(core::UserRepository& users) : users_(users) {}
 
-  core::Result<core::Task> create(const core::NewTask& task) override;
-  core::Result<core::Task> create_for_token(std::int64_t token_version, const core::NewTask& task) override;
-  core::Result<core::Task> get(core::UserId owner, core::TaskId id) override;
-  core::Result<core::Task> get_for_token(core::UserId owner, std::int64_t token_version,
-                                         core::TaskId id) override;
-  core::Result<core::TaskPage> list(core::UserId owner, const core::TaskQuery& query) override;
-  core::Result<core::TaskPage> list_for_token(core::UserId owner, std::int64_t token_version,
-                                              const core::TaskQuery& query) override;
-  core::Result<core::Task> update(core::UserId owner, core::TaskId id, const core::TaskPatch& patch,
-                                  core::Timestamp now) override;
-  core::Result<core::Task> update_for_token(core::UserId owner, std::int64_t token_version, core::TaskId id,
-                                            const core::TaskPatch& patch, core::Timestamp now) override;
-  core::Result<core::Task> toggle_completed(core::UserId owner, core::TaskId id,
-                                            core::Timestamp now) override;
-  core::Result<core::Task> toggle_completed_for_token(core::UserId owner, std::int64_t token_version,
-                                                      core::TaskId id, core::Timestamp now) override;
-  core::Result<void> remove(core::UserId owner, core::TaskId id) override;
-  core::Result<void> remove_for_token(core::UserId owner, std::int64_t token_version, core::TaskId id) override;
+  void create(const core::Caller& caller, const core::NewTask& task, core::Timestamp now,
+              core::Completion<core::Task> done) override;
+  void get(const core::Caller& caller, core::TaskId id, core::Completion<core::Task> done) override;
+  void list(const core::Caller& caller, const core::TaskQuery& query,
+            core::Completion<core::TaskPage> done) override;
+  void update(const core::Caller& caller, core::TaskId id, const core::TaskPatch& patch, core::Timestamp now,
+              core::Completion<core::Task> done) override;
+  void toggle_completed(const core::Caller& caller, core::TaskId id, core::Timestamp now,
+                        core::Completion<core::Task> done) override;
+  void remove(const core::Caller& caller, core::TaskId id, core::Completion<void> done) override;
 
   // Removes every task of `owner` (the cascade of a deleted user).
   void remove_all_of(core::UserId owner);
 
  private:
-  // Unauthenticated unless `owner` exists with `token_version`.
-  core::Result<void> check_token(core::UserId owner, std::int64_t token_version);
+  // Unauthenticated unless the caller's user exists with its token version.
+  core::Result<void> check(const core::Caller& caller);
+  core::Result<core::Task> create_now(const core::Caller& caller, const core::NewTask& task, core::Timestamp now);
+  core::Result<core::TaskPage> list_now(const core::Caller& caller, const core::TaskQuery& query);
+  core::Result<core::Task> update_now(const core::Caller& caller, core::TaskId id, const core::TaskPatch& patch,
+                                      core::Timestamp now);
+  core::Result<core::Task> toggle_now(const core::Caller& caller, core::TaskId id, core::Timestamp now);
+  core::Result<core::Task> get_now(const core::Caller& caller, core::TaskId id);
+  core::Result<void> remove_now(const core::Caller& caller, core::TaskId id);
 
   core::UserRepository& users_;
   std::mutex mutex_;

@@ -1,18 +1,21 @@
 #pragma once
-// Persistence of tasks. Every call is scoped by the owner's id: another
-// user's task behaves exactly like a missing one (NotFound).
-//
-// The `..._for_token` methods serve a caller whose token carries
-// `token_version`: they do what the method of the same name does, together
-// with the check that the owner still exists with that token version, so
-// that an adapter can answer both in one database round trip. When the check
-// fails they return Unauthenticated (whether or not the task exists) and
-// change nothing.
+// Persistence of tasks: one asynchronous port (completion-based, see
+// completion.hpp). Every call is made for a Caller and is part of one
+// contract:
+//  - the caller's user must still exist with the caller's token version,
+//    checked together with the work (an adapter may do both in one round
+//    trip); otherwise the answer is Unauthenticated and nothing changes;
+//  - every call is scoped to the caller's own tasks: another user's task
+//    behaves exactly like a missing one (NotFound);
+//  - `done` is called exactly once, maybe before the call returns, maybe
+//    afterwards on another thread; the repository keeps what it needs of its
+//    arguments (they may be gone when it calls back);
+//  - a write whose outcome the adapter cannot know (connection lost on the
+//    way) is Unavailable and is never retried blindly.
+// The contract's test cases ship with the package (todo/testing/).
 
-#include <cstdint>
-#include <functional>
-
-#include "todo/core/result.hpp"
+#include "todo/core/caller.hpp"
+#include "todo/core/completion.hpp"
 #include "todo/core/task.hpp"
 
 namespace todo::core {
@@ -21,37 +24,16 @@ class TaskRepository {
  public:
   virtual ~TaskRepository() = default;
 
-  virtual Result<Task> create(const NewTask& task) = 0;
-  // create() for the token of `task.user_id`.
-  virtual Result<Task> create_for_token(std::int64_t token_version, const NewTask& task) = 0;
-  virtual Result<Task> get(UserId owner, TaskId id) = 0;
-  virtual Result<Task> get_for_token(UserId owner, std::int64_t token_version, TaskId id) = 0;
-  virtual Result<TaskPage> list(UserId owner, const TaskQuery& query) = 0;
-  // list() for a caller whose token carries `token_version`, read together
-  // with the check that `owner` still exists with that token version
-  // (Unauthenticated, nothing listed, otherwise), so that an adapter can
-  // answer the check and the page in one database round trip.
-  virtual Result<TaskPage> list_for_token(UserId owner, std::int64_t token_version,
-                                          const TaskQuery& query) = 0;
-  // list_for_token() that may finish later: calls `done` exactly once, either
-  // before returning or afterwards from another thread (an adapter that waits
-  // for its database without blocking the caller). This default calls
-  // list_for_token() and then `done`.
-  virtual void list_for_token_async(UserId owner, std::int64_t token_version, const TaskQuery& query,
-                                    std::function<void(Result<TaskPage>)> done) {
-    auto finish = std::move(done);
-    finish(list_for_token(owner, token_version, query));
-  }
-  // Applies the fields present in `patch` and sets updated_at = now.
-  virtual Result<Task> update(UserId owner, TaskId id, const TaskPatch& patch, Timestamp now) = 0;
-  virtual Result<Task> update_for_token(UserId owner, std::int64_t token_version, TaskId id,
-                                        const TaskPatch& patch, Timestamp now) = 0;
+  // `task` is already validated; created_at = updated_at = now.
+  virtual void create(const Caller& caller, const NewTask& task, Timestamp now, Completion<Task> done) = 0;
+  virtual void get(const Caller& caller, TaskId id, Completion<Task> done) = 0;
+  virtual void list(const Caller& caller, const TaskQuery& query, Completion<TaskPage> done) = 0;
+  // Applies the fields present in `patch` (validated) and sets updated_at = now.
+  virtual void update(const Caller& caller, TaskId id, const TaskPatch& patch, Timestamp now,
+                      Completion<Task> done) = 0;
   // Flips `completed` atomically and sets updated_at = now.
-  virtual Result<Task> toggle_completed(UserId owner, TaskId id, Timestamp now) = 0;
-  virtual Result<Task> toggle_completed_for_token(UserId owner, std::int64_t token_version, TaskId id,
-                                                  Timestamp now) = 0;
-  virtual Result<void> remove(UserId owner, TaskId id) = 0;
-  virtual Result<void> remove_for_token(UserId owner, std::int64_t token_version, TaskId id) = 0;
+  virtual void toggle_completed(const Caller& caller, TaskId id, Timestamp now, Completion<Task> done) = 0;
+  virtual void remove(const Caller& caller, TaskId id, Completion<void> done) = 0;
 };
 
 }  // namespace todo::core

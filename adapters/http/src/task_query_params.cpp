@@ -1,11 +1,19 @@
+#include "task_query_params.hpp"
+
 #include <charconv>
 #include <map>
 #include <string>
 
+#include "todo/core/task_service.hpp"
 #include "todo/core/validation.hpp"
 
-namespace todo::core {
+namespace todo::http {
 namespace {
+
+using core::ascii_lower;
+using core::SortBy;
+using core::SortOrder;
+using core::trim;
 
 // pydantic's lenient bool spellings, as FastAPI accepts them in a query.
 std::optional<bool> parse_bool(std::string_view raw) {
@@ -29,14 +37,15 @@ std::optional<long long> parse_int(std::string_view raw) {
 
 }  // namespace
 
-Result<TaskQuery> parse_task_query(const std::vector<std::pair<std::string, std::string>>& params) {
+Decoded<core::TaskQuery> parse_task_query(const std::vector<std::pair<std::string, std::string>>& params) {
   std::map<std::string, std::string, std::less<>> last;
   for (const auto& [name, value] : params) last[name] = value;
 
-  TaskQuery q;
-  std::vector<FieldError> errors;
+  Decoded<core::TaskQuery> out;
+  core::TaskQuery& q = out.value;
+  std::vector<WireFieldError>& errors = out.errors;
   const auto fail = [&](const char* field, std::string msg, const char* type) {
-    errors.push_back(FieldError{field, std::move(msg), type});
+    errors.push_back(WireFieldError{field, std::move(msg), type});
   };
   const auto get = [&](const char* name) -> const std::string* {
     const auto it = last.find(name);
@@ -45,9 +54,9 @@ Result<TaskQuery> parse_task_query(const std::vector<std::pair<std::string, std:
 
   // Every value must be clean text before it is interpreted.
   for (const auto& [name, value] : last) {
-    if (auto ok = check_text(name, value); !ok) errors.push_back(ok.error().fields.front());
+    if (auto ok = core::check_text(name, value); !ok) errors.push_back(to_wire(ok.error().fields.front()));
   }
-  if (!errors.empty()) return Error::invalid(std::move(errors));
+  if (!errors.empty()) return out;
 
   if (const auto* v = get("completed")) {
     if (auto b = parse_bool(*v)) {
@@ -76,7 +85,7 @@ Result<TaskQuery> parse_task_query(const std::vector<std::pair<std::string, std:
     }
   }
   if (const auto* v = get("priority")) {
-    if (auto p = parse_priority(*v)) {
+    if (auto p = core::parse_priority(*v)) {
       q.priority = *p;
     } else {
       fail("priority", "Input should be 'high', 'medium' or 'low'", "enum");
@@ -119,7 +128,7 @@ Result<TaskQuery> parse_task_query(const std::vector<std::pair<std::string, std:
       fail("limit", "Input should be a valid integer, unable to parse string as an integer", "int_parsing");
     } else if (*n < 1) {
       fail("limit", "Input should be greater than or equal to 1", "greater_than_equal");
-    } else if (*n > kListLimitMax) {
+    } else if (*n > core::kListLimitMax) {
       fail("limit", "Input should be less than or equal to 500", "less_than_equal");
     } else {
       q.limit = static_cast<int>(*n);
@@ -135,8 +144,7 @@ Result<TaskQuery> parse_task_query(const std::vector<std::pair<std::string, std:
       q.offset = *n;
     }
   }
-  if (!errors.empty()) return Error::invalid(std::move(errors));
-  return q;
+  return out;
 }
 
-}  // namespace todo::core
+}  // namespace todo::http

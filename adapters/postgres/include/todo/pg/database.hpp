@@ -1,0 +1,59 @@
+#pragma once
+// How the PostgreSQL repositories run their statements: the connection
+// layer. By default a statement runs on a pooled connection on the calling
+// thread. With the pipeline enabled, the task statements go over a few
+// dedicated connections in libpq's pipeline mode, whose results an Asio
+// event loop reads when they arrive, so no thread waits for the database
+// (docs/decisions/0007). The repositories see neither: they hand over a
+// statement and a completion.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "todo/pg/pool.hpp"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace todo::pg {
+
+// The pipelined statements' figures, for metrics; each read on its own, lock-free.
+struct PipelineStats {
+  std::size_t connections = 0;   // DB_PIPELINE_CONNECTIONS (0: pipelining off)
+  std::size_t open = 0;          // pipelined connections open now
+  std::size_t in_flight = 0;     // statements sent, result not yet handed over
+  std::uint64_t statements = 0;  // statements sent on a pipelined connection
+  std::uint64_t rerun = 0;       // reads lost with their connection, re-run through the pool
+  std::uint64_t bypassed = 0;    // not taken (connection being opened, database unreachable): run through the pool
+};
+
+class Database {
+ public:
+  explicit Database(Pool& pool);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  Pool& pool() noexcept;
+
+  // From now on the registered statements go over `connections` pipelined
+  // connections (opened on demand with the pool's settings, not counted in
+  // its size), read by `context`'s threads. Call before `context` runs, and
+  // disable_pipeline() after it stopped and before it is destroyed.
+  void enable_pipeline(boost::asio::io_context& context, std::size_t connections);
+  // Closes the pipelined connections; completions still owed are dropped.
+  void disable_pipeline() noexcept;
+  // Zeros when pipelining is off. Call between enable and disable only from
+  // the threads that may also call those (no locking against them).
+  PipelineStats pipeline_stats() const noexcept;
+
+  class Impl;  // the adapter's side (src/database_impl.hpp)
+  Impl& impl() noexcept { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace todo::pg

@@ -1,0 +1,66 @@
+#include "database_impl.hpp"
+
+#include <utility>
+
+#include "pipeline.hpp"
+
+namespace todo::pg {
+
+Database::Database(Pool& pool) : impl_(std::make_unique<Impl>(pool)) {}
+Database::~Database() = default;
+Pool& Database::pool() noexcept { return impl_->pool(); }
+void Database::enable_pipeline(boost::asio::io_context& context, std::size_t connections) {
+  impl_->enable_pipeline(context, connections);
+}
+void Database::disable_pipeline() noexcept { impl_->disable_pipeline(); }
+PipelineStats Database::pipeline_stats() const noexcept { return impl_->pipeline_stats(); }
+
+Database::Impl::Impl(Pool& pool) : pool_(pool) {}
+Database::Impl::~Impl() = default;
+
+void Database::Impl::pipeline_statements(const std::vector<Statement>& statements) {
+  pipelined_.insert(pipelined_.end(), statements.begin(), statements.end());
+}
+
+void Database::Impl::enable_pipeline(boost::asio::io_context& context, std::size_t connections) {
+  pipeline_ = std::make_unique<Pipeline>(pool_, context, connections, pipelined_);
+}
+
+void Database::Impl::disable_pipeline() noexcept { pipeline_.reset(); }
+
+PipelineStats Database::Impl::pipeline_stats() const noexcept {
+  PipelineStats stats;
+  if (!pipeline_) return stats;
+  stats.connections = pipeline_->connections();
+  stats.open = pipeline_->open();
+  stats.in_flight = pipeline_->in_flight();
+  stats.statements = pipeline_->statements();
+  stats.rerun = rerun_.load(std::memory_order_relaxed);
+  stats.bypassed = bypassed_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+core::Result<ResultPtr> Database::Impl::run_pooled(const Statement& statement, const Params& params, Retry retry) {
+  return with_connection(pool_, retry, [&](Connection& c) { return c.exec(statement, params); });
+}
+
+void Database::Impl::run(const Statement& statement, Params params, Retry retry, Reply reply) {
+  if (pipeline_) {
+    // `statement` has static storage; the parameters are kept for a re-run.
+    Pipeline::Done finish = [this, &statement, params, retry, reply](core::Result<ResultPtr> result, bool lost) {
+      if (lost && retry == Retry::OnceIfLost) {
+        rerun_.fetch_add(1, std::memory_order_relaxed);
+        reply(run_pooled(statement, params, retry));
+        return;
+      }
+      reply(std::move(result));
+    };
+    // Not taken means not sent (submit's contract), so even a write may
+    // go through the pool instead.
+    if (pipeline_->submit(statement, params, finish)) return;
+    bypassed_.fetch_add(1, std::memory_order_relaxed);
+  }
+  reply(run_pooled(statement, params, retry));
+}
+
+}  // namespace todo::pg

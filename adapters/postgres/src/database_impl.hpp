@@ -1,0 +1,51 @@
+#pragma once
+// The repositories' side of Database (private to the adapter).
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "connection.hpp"
+#include "todo/pg/database.hpp"
+#include "with_connection.hpp"
+
+namespace todo::pg {
+
+class Pipeline;
+
+class Database::Impl {
+ public:
+  using Reply = std::function<void(core::Result<ResultPtr>)>;
+
+  explicit Impl(Pool& pool);
+  ~Impl();
+
+  Pool& pool() noexcept { return pool_; }
+
+  // Statements run() may pipeline; the others always go through the pool.
+  // Call before enable_pipeline().
+  void pipeline_statements(const std::vector<Statement>& statements);
+
+  // Runs `statement` and calls `reply` exactly once: before returning (on
+  // the pool) or later on an event-loop thread (pipelined). A read
+  // (Retry::OnceIfLost) lost with its connection is run once more through
+  // the pool; a write so lost is Unavailable, never retried.
+  void run(const Statement& statement, Params params, Retry retry, Reply reply);
+
+  void enable_pipeline(boost::asio::io_context& context, std::size_t connections);
+  void disable_pipeline() noexcept;
+  PipelineStats pipeline_stats() const noexcept;
+
+ private:
+  core::Result<ResultPtr> run_pooled(const Statement& statement, const Params& params, Retry retry);
+
+  Pool& pool_;
+  std::vector<Statement> pipelined_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::atomic<std::uint64_t> rerun_{0};
+  std::atomic<std::uint64_t> bypassed_{0};
+};
+
+}  // namespace todo::pg

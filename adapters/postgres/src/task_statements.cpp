@@ -1,0 +1,76 @@
+#include "task_statements.hpp"
+
+#include <string_view>
+
+namespace todo::pg {
+namespace {
+
+struct ListSort {
+  const char* name;
+  const char* order;  // replaces {order} in kListTasksTemplate
+};
+
+// Indexed by [SortBy][SortOrder]. Titles: ASCII letters folded, then bytes
+// (COLLATE "C" compares UTF-8 bytes, i.e. code points). Priority: high first
+// on ascending. Due date: tasks without one last in both orders.
+constexpr ListSort kListSorts[5][2] = {
+    {{"todo_task_list_created_asc", "created_at ASC"}, {"todo_task_list_created_desc", "created_at DESC"}},
+    {{"todo_task_list_updated_asc", "updated_at ASC"}, {"todo_task_list_updated_desc", "updated_at DESC"}},
+    {{"todo_task_list_due_asc", "due_date ASC NULLS LAST"}, {"todo_task_list_due_desc", "due_date DESC NULLS LAST"}},
+    {{"todo_task_list_priority_asc", "CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END ASC"},
+     {"todo_task_list_priority_desc", "CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END DESC"}},
+    {{"todo_task_list_title_asc", "todo_ascii_lower(title) COLLATE \"C\" ASC"},
+     {"todo_task_list_title_desc", "todo_ascii_lower(title) COLLATE \"C\" DESC"}},
+};
+
+std::string with_order(std::string_view order) {
+  constexpr std::string_view kPlaceholder = "{order}";
+  std::string sql(kListTasksTemplate);
+  for (std::size_t at = sql.find(kPlaceholder); at != std::string::npos; at = sql.find(kPlaceholder, at)) {
+    sql.replace(at, kPlaceholder.size(), order);
+    at += order.size();
+  }
+  return sql;
+}
+
+// The ten list statements' texts, built once; Statement points into them.
+struct ListTexts {
+  std::string sql[5][2];
+  ListTexts() {
+    for (std::size_t s = 0; s < 5; ++s) {
+      for (std::size_t o = 0; o < 2; ++o) sql[s][o] = with_order(kListSorts[s][o].order);
+    }
+  }
+};
+
+const ListTexts& list_texts() {
+  static const ListTexts texts;
+  return texts;
+}
+
+}  // namespace
+
+const Statement& list_statement(core::SortBy sort_by, core::SortOrder order) {
+  static const auto statements = [] {
+    std::array<std::array<Statement, 2>, 5> built{};
+    for (std::size_t s = 0; s < 5; ++s) {
+      for (std::size_t o = 0; o < 2; ++o) built[s][o] = Statement{kListSorts[s][o].name, list_texts().sql[s][o].c_str()};
+    }
+    return built;
+  }();
+  return statements[static_cast<std::size_t>(sort_by)][order == core::SortOrder::Asc ? 0 : 1];
+}
+
+std::array<Statement, 10> list_statements() {
+  std::array<Statement, 10> all{};
+  std::size_t i = 0;
+  for (const core::SortBy by : {core::SortBy::CreatedAt, core::SortBy::UpdatedAt, core::SortBy::DueDate,
+                                core::SortBy::Priority, core::SortBy::Title}) {
+    for (const core::SortOrder order : {core::SortOrder::Asc, core::SortOrder::Desc}) {
+      all[i++] = list_statement(by, order);
+    }
+  }
+  return all;
+}
+
+}  // namespace todo::pg
