@@ -14,7 +14,9 @@
 #include "todo/memory/memory_user_repository.hpp"
 #include "todo/pg/pg_task_repository.hpp"
 #include "todo/pg/pg_user_repository.hpp"
+#include "todo/pg/database.hpp"
 #include "todo/pg/pool.hpp"
+#include "sync_tasks.hpp"
 
 namespace Catch {
 template <>
@@ -31,7 +33,7 @@ namespace todo::test {
 
 struct MemoryBackend {
   core::UserRepository& users() { return users_; }
-  core::TaskRepository& tasks() { return tasks_; }
+  SyncTasks& tasks() { return sync_; }
   // Deletes a user and its tasks, as PostgreSQL's ON DELETE CASCADE does.
   void delete_user(core::UserId id) {
     REQUIRE(users_.remove(id));
@@ -41,6 +43,7 @@ struct MemoryBackend {
  private:
   memory::MemoryUserRepository users_;
   memory::MemoryTaskRepository tasks_{users_};
+  SyncTasks sync_{users_, tasks_};
 };
 
 // One database per test process (on the throw-away cluster, or
@@ -48,7 +51,7 @@ struct MemoryBackend {
 struct PgBackend {
   PgBackend();
   core::UserRepository& users() { return users_; }
-  core::TaskRepository& tasks() { return tasks_; }
+  SyncTasks& tasks() { return sync_; }
   // DELETE FROM users (its tasks go by ON DELETE CASCADE).
   void delete_user(core::UserId id);
 
@@ -57,7 +60,9 @@ struct PgBackend {
 
  private:
   pg::PgUserRepository users_{pool()};
-  pg::PgTaskRepository tasks_{pool()};
+  pg::Database database_{pool()};
+  pg::PgTaskRepository tasks_{database_};
+  SyncTasks sync_{users_, tasks_};
 };
 
 }  // namespace todo::test

@@ -23,15 +23,15 @@ inline core::User add_user(core::UserRepository& users, const std::string& email
   return *created;
 }
 
-inline core::NewTask new_task(core::UserId owner, std::string title, core::Timestamp now = at(0)) {
-  core::NewTask task;
+inline TaskDraft new_task(core::UserId owner, std::string title, core::Timestamp now = at(0)) {
+  TaskDraft task;
   task.user_id = owner;
   task.title = std::move(title);
   task.now = now;
   return task;
 }
 
-inline core::Task add_task(core::TaskRepository& tasks, const core::NewTask& task) {
+inline core::Task add_task(SyncTasks& tasks, const TaskDraft& task) {
   auto created = tasks.create(task);
   REQUIRE(created);
   return *created;

@@ -58,7 +58,7 @@ TEST_CASE("memory and PostgreSQL list the same pages for random tasks, edits and
 
   std::vector<core::TaskId> created;
   for (int i = 0; i < 240; ++i) {
-    core::NewTask t = new_task(owners[i % 6 == 0 ? 1 : 0], pick(rng, words), at(std::uniform_int_distribution<int>(0, 30)(rng)));
+    TaskDraft t = new_task(owners[i % 6 == 0 ? 1 : 0], pick(rng, words), at(std::uniform_int_distribution<int>(0, 30)(rng)));
     if (chance(rng, 50)) t.title += " " + pick(rng, words);
     if (chance(rng, 60)) t.description = chance(rng, 20) ? std::string() : pick(rng, words) + " " + pick(rng, words);
     t.completed = chance(rng, 40);
@@ -83,7 +83,7 @@ TEST_CASE("memory and PostgreSQL list the same pages for random tasks, edits and
       if (a) REQUIRE(describe(*a) == describe(*b));
       continue;
     }
-    core::TaskPatch patch;
+    PatchSpec patch;
     if (chance(rng, 40)) patch.title = pick(rng, words);
     if (chance(rng, 30)) {
       patch.description = chance(rng, 50) ? std::optional<std::string>() : std::optional<std::string>(pick(rng, words));
@@ -126,7 +126,7 @@ TEST_CASE("memory and PostgreSQL list the same pages for random tasks, edits and
         REQUIRE(describe(*a) == describe(*b));
         // The authenticated variant (token version 0 is every owner's
         // current one here) reads the same page through its own statements.
-        auto c = postgres.tasks().list_for_token(owner, 0, q);
+        auto c = postgres.tasks().list(as_caller(owner, 0), q);
         REQUIRE(c);
         REQUIRE(describe(*c) == describe(*b));
         ++compared;

@@ -19,7 +19,10 @@
 #include "pg_cluster.hpp"
 #include "todo/core/time.hpp"
 #include "todo/pg/migrations.hpp"
+#include "todo/core/blocking_task_service.hpp"
+#include "todo/pg/database.hpp"
 #include "todo/pg/pg_task_repository.hpp"
+#include "sync_tasks.hpp"
 #include "todo/pg/pg_user_repository.hpp"
 #include "todo/pg/pool.hpp"
 
@@ -97,7 +100,13 @@ class Answers {
 
 struct Fixture {
   explicit Fixture(const std::string& name)
-      : url(PgCluster::shared().fresh_database(name)), pool(options_for(url)), users(pool), tasks(pool) {
+      : url(PgCluster::shared().fresh_database(name)),
+        pool(options_for(url)),
+        users(pool),
+        database(pool),
+        tasks(database),
+        pooled_database(pool),
+        pooled(pooled_database) {
     REQUIRE(pg::migrate(pool));
     for (int u = 0; u < 3; ++u) {
       auto user = users.create(core::NewUser{"user" + std::to_string(u) + "@example.com", std::nullopt, "hash", t0()});
@@ -105,11 +114,9 @@ struct Fixture {
       ids.push_back(user->id);
       for (int t = 0; t < 5 + u * 10; ++t) {
         core::NewTask task;
-        task.user_id = user->id;
         task.title = "task " + std::to_string(t);
         task.priority = t % 2 == 0 ? core::Priority::High : core::Priority::Low;
-        task.now = t0() + std::chrono::seconds(t);
-        REQUIRE(tasks.create(task));
+        REQUIRE(core::BlockingTaskRepository(pooled).create(core::caller_of(*user), task, t0() + std::chrono::seconds(t)));
       }
     }
   }
@@ -128,8 +135,15 @@ struct Fixture {
   std::string url;
   pg::Pool pool;
   pg::PgUserRepository users;
+  pg::Database database;  // pipelined once a test enables it
   pg::PgTaskRepository tasks;
+  pg::Database pooled_database;  // never pipelined: the reference answers
+  pg::PgTaskRepository pooled;
   std::vector<core::UserId> ids;
+
+  core::Result<core::TaskPage> list_pooled(core::UserId owner, std::int64_t version, const core::TaskQuery& q) {
+    return core::BlockingTaskRepository(pooled).list(test::as_caller(owner, version), q);
+  }
 };
 
 void require_same(const core::Result<core::TaskPage>& got, const core::Result<core::TaskPage>& want) {
@@ -149,7 +163,7 @@ TEST_CASE("pipelined lists give the pool's answers, each exactly once, under con
           "[postgres][pipeline]") {
   Fixture f("pipeline_same");
   EventLoop loop;
-  f.tasks.enable_pipeline(loop.context(), 1);
+  f.database.enable_pipeline(loop.context(), 1);
   constexpr std::size_t kCalls = 600;
   Answers answers(kCalls);
   std::vector<std::thread> submitters;
@@ -159,14 +173,14 @@ TEST_CASE("pipelined lists give the pool's answers, each exactly once, under con
         const core::UserId owner = f.ids[i % f.ids.size()];
         // Every tenth call carries a stale token version: Unauthenticated.
         const std::int64_t version = i % 10 == 9 ? 1 : 0;
-        f.tasks.list_for_token_async(owner, version, f.query(static_cast<int>(i)), answers.slot(i));
+        f.tasks.list(test::as_caller(owner, version), f.query(static_cast<int>(i)), answers.slot(i));
       }
     });
   }
   for (auto& t : submitters) t.join();
   REQUIRE(answers.wait());
   CHECK(answers.duplicates() == 0);
-  const pg::PipelineStats stats = f.tasks.pipeline_stats();
+  const pg::PipelineStats stats = f.database.pipeline_stats();
   CHECK(stats.connections == 1);
   CHECK(stats.open == 1);
   CHECK(stats.in_flight == 0);
@@ -174,10 +188,10 @@ TEST_CASE("pipelined lists give the pool's answers, each exactly once, under con
   CHECK(stats.statements > 0);
   for (std::size_t i = 0; i < kCalls; ++i) {
     const std::int64_t version = i % 10 == 9 ? 1 : 0;
-    require_same(answers.at(i), f.tasks.list_for_token(f.ids[i % f.ids.size()], version, f.query(static_cast<int>(i))));
+    require_same(answers.at(i), f.list_pooled(f.ids[i % f.ids.size()], version, f.query(static_cast<int>(i))));
   }
   loop.stop();
-  f.tasks.disable_pipeline();
+  f.database.disable_pipeline();
 }
 
 TEST_CASE("reads on a pipelined connection the server terminated are re-run through the pool, "
@@ -185,7 +199,7 @@ TEST_CASE("reads on a pipelined connection the server terminated are re-run thro
           "[postgres][pipeline]") {
   Fixture f("pipeline_terminated");
   EventLoop loop;
-  f.tasks.enable_pipeline(loop.context(), 1);
+  f.database.enable_pipeline(loop.context(), 1);
   // Only the pipelined connection: the pool's, which the lost reads are
   // re-run on, stay up (killing those too races the re-runs' reconnects).
   const std::string kill_pipeline =
@@ -199,14 +213,14 @@ TEST_CASE("reads on a pipelined connection the server terminated are re-run thro
       test::execute_sql(f.url, kill_pipeline);
     });
     for (std::size_t i = 0; i < kCalls; ++i) {
-      f.tasks.list_for_token_async(f.ids[i % f.ids.size()], 0, f.query(static_cast<int>(i)), answers.slot(i));
+      f.tasks.list(test::as_caller(f.ids[i % f.ids.size()], 0), f.query(static_cast<int>(i)), answers.slot(i));
     }
     killer.join();
     REQUIRE(answers.wait());
     CHECK(answers.duplicates() == 0);
     for (std::size_t i = 0; i < kCalls; ++i) {
       INFO("round " << round << ", call " << i);
-      require_same(answers.at(i), f.tasks.list_for_token(f.ids[i % f.ids.size()], 0, f.query(static_cast<int>(i))));
+      require_same(answers.at(i), f.list_pooled(f.ids[i % f.ids.size()], 0, f.query(static_cast<int>(i))));
     }
   }
   // A later read goes through a fresh pipelined connection again.
@@ -214,14 +228,14 @@ TEST_CASE("reads on a pipelined connection the server terminated are re-run thro
   const auto before = test::query_int(
       f.url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
   Answers answers(1);
-  f.tasks.list_for_token_async(f.ids[0], 0, f.query(0), answers.slot(0));
+  f.tasks.list(test::as_caller(f.ids[0], 0), f.query(0), answers.slot(0));
   REQUIRE(answers.wait());
   REQUIRE(answers.at(0));
   const auto after = test::query_int(
       f.url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
   CHECK(after <= before + 1);
   loop.stop();
-  f.tasks.disable_pipeline();
+  f.database.disable_pipeline();
 }
 
 TEST_CASE("with the database stopped, pipelined lists answer Unavailable quickly and recover when it is back",
@@ -233,10 +247,10 @@ TEST_CASE("with the database stopped, pipelined lists answer Unavailable quickly
   }
   Fixture f("pipeline_outage");
   EventLoop loop;
-  f.tasks.enable_pipeline(loop.context(), 1);
+  f.database.enable_pipeline(loop.context(), 1);
   {
     Answers warm(1);
-    f.tasks.list_for_token_async(f.ids[0], 0, f.query(0), warm.slot(0));
+    f.tasks.list(test::as_caller(f.ids[0], 0), f.query(0), warm.slot(0));
     REQUIRE(warm.wait());
     REQUIRE(warm.at(0));
   }
@@ -244,7 +258,7 @@ TEST_CASE("with the database stopped, pipelined lists answer Unavailable quickly
   for (int i = 0; i < 5; ++i) {
     Answers answers(1);
     const auto start = std::chrono::steady_clock::now();
-    f.tasks.list_for_token_async(f.ids[0], 0, f.query(i), answers.slot(0));
+    f.tasks.list(test::as_caller(f.ids[0], 0), f.query(i), answers.slot(0));
     REQUIRE(answers.wait(3s));
     CHECK(std::chrono::steady_clock::now() - start < 1s);
     REQUIRE_FALSE(answers.at(0));
@@ -254,40 +268,40 @@ TEST_CASE("with the database stopped, pipelined lists answer Unavailable quickly
   bool recovered = false;
   for (int i = 0; i < 100 && !recovered; ++i) {  // at most ~10 s
     Answers answers(1);
-    f.tasks.list_for_token_async(f.ids[1], 0, f.query(1), answers.slot(0));
+    f.tasks.list(test::as_caller(f.ids[1], 0), f.query(1), answers.slot(0));
     REQUIRE(answers.wait(3s));
     recovered = answers.at(0).has_value();
     if (!recovered) std::this_thread::sleep_for(100ms);
   }
   CHECK(recovered);
   loop.stop();
-  f.tasks.disable_pipeline();
+  f.database.disable_pipeline();
 }
 
 TEST_CASE("disabling the pipeline with reads outstanding drops their callbacks uncalled and frees them",
           "[postgres][pipeline]") {
   Fixture f("pipeline_stop");
   EventLoop loop;
-  f.tasks.enable_pipeline(loop.context(), 2);
+  f.database.enable_pipeline(loop.context(), 2);
   {
     Answers warm(2);  // opens both connections while the loop runs
-    f.tasks.list_for_token_async(f.ids[0], 0, f.query(0), warm.slot(0));
-    f.tasks.list_for_token_async(f.ids[1], 0, f.query(1), warm.slot(1));
+    f.tasks.list(test::as_caller(f.ids[0], 0), f.query(0), warm.slot(0));
+    f.tasks.list(test::as_caller(f.ids[1], 0), f.query(1), warm.slot(1));
     REQUIRE(warm.wait());
   }
   loop.stop();  // nobody reads the results any more
   auto alive = std::make_shared<int>(0);
   int called = 0;
   for (int i = 0; i < 20; ++i) {
-    f.tasks.list_for_token_async(f.ids[0], 0, f.query(i),
+    f.tasks.list(test::as_caller(f.ids[0], 0), f.query(i),
                                  [alive, &called](const core::Result<core::TaskPage>&) { ++called; });
   }
-  f.tasks.disable_pipeline();
+  f.database.disable_pipeline();
   CHECK(called == 0);
   CHECK(alive.use_count() == 1);
   // Without a pipeline the list still works, through the pool.
   std::optional<core::Result<core::TaskPage>> page;
-  f.tasks.list_for_token_async(f.ids[2], 0, f.query(2), [&page](core::Result<core::TaskPage> p) { page.emplace(std::move(p)); });
+  f.tasks.list(test::as_caller(f.ids[2], 0), f.query(2), [&page](core::Result<core::TaskPage> p) { page.emplace(std::move(p)); });
   REQUIRE(page);
   CHECK(page->has_value());
 }

@@ -18,6 +18,8 @@
 #include "pg_cluster.hpp"
 #include "todo/core/time.hpp"
 #include "todo/pg/migrations.hpp"
+#include "sync_tasks.hpp"
+#include "todo/pg/database.hpp"
 #include "todo/pg/pg_task_repository.hpp"
 #include "todo/pg/pg_user_repository.hpp"
 #include "todo/pg/pool.hpp"
@@ -142,7 +144,9 @@ TEST_CASE("a database stopped under a live pool gives Unavailable quickly, and t
   pg::Pool pool(options_for(url, 4));
   REQUIRE(pg::migrate(pool));
   pg::PgUserRepository users(pool);
-  pg::PgTaskRepository tasks(pool);
+  pg::Database database(pool);
+  pg::PgTaskRepository repository(database);
+  test::SyncTasks tasks(users, repository);
   const auto ada = signup(users, "ada@example.com");
   for (int i = 0; i < 4; ++i) REQUIRE(users.find_by_id(ada.id));
   CHECK(pool.ping());
@@ -158,7 +162,7 @@ TEST_CASE("a database stopped under a live pool gives Unavailable quickly, and t
     CHECK(read.error().message == "database unavailable");
     CHECK(took < 1000);
   }
-  core::NewTask task;
+  test::TaskDraft task;
   task.user_id = ada.id;
   task.title = "during the outage";
   task.now = t0();
@@ -220,7 +224,9 @@ TEST_CASE("16 threads share a pool of 2 connections: every call waits its turn a
   pg::Pool pool(options);
   REQUIRE(pg::migrate(pool));
   pg::PgUserRepository users(pool);
-  pg::PgTaskRepository tasks(pool);
+  pg::Database database(pool);
+  pg::PgTaskRepository repository(database);
+  test::SyncTasks tasks(users, repository);
   const auto ada = signup(users, "ada@example.com");
   constexpr int kThreads = 16;
   constexpr int kCalls = 30;
@@ -230,7 +236,7 @@ TEST_CASE("16 threads share a pool of 2 connections: every call waits its turn a
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kCalls; ++i) {
-        core::NewTask task;
+        test::TaskDraft task;
         task.user_id = ada.id;
         task.title = "t" + std::to_string(t) + "-" + std::to_string(i);
         task.now = t0();

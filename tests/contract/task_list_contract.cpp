@@ -161,8 +161,8 @@ TEMPLATE_TEST_CASE("sort by created_at or updated_at, both orders, ties by id as
   auto first = backend.tasks().list(u.id, sorted(SortBy::CreatedAt, SortOrder::Asc));
   REQUIRE(first);
   // Touch t1 last and t3 first: updated_at order differs from created_at.
-  REQUIRE(backend.tasks().update(u.id, first->items[0].id, core::TaskPatch{}, at(50)));
-  REQUIRE(backend.tasks().update(u.id, first->items[3].id, core::TaskPatch{}, at(4)));
+  REQUIRE(backend.tasks().update(u.id, first->items[0].id, PatchSpec{}, at(50)));
+  REQUIRE(backend.tasks().update(u.id, first->items[3].id, PatchSpec{}, at(4)));
   CHECK(list_titles(backend, u.id, sorted(SortBy::UpdatedAt, SortOrder::Asc)) ==
         Titles{"t2-first", "t2-second", "t3", "t1"});
   CHECK(list_titles(backend, u.id, sorted(SortBy::UpdatedAt, SortOrder::Desc)) ==
@@ -287,7 +287,7 @@ TEMPLATE_TEST_CASE("an offset past the end gives an empty page and still the rig
   CHECK(page->total == 0);
 }
 
-TEMPLATE_TEST_CASE("list_for_token lists like list while the token version is current, and nothing after",
+TEMPLATE_TEST_CASE("a listing caller is checked: lists while the token version is current, and nothing after",
                    "[contract][list]", TODO_CONTRACT_BACKENDS) {
   TestType backend;
   const auto ada = add_user(backend.users(), "ada@example.com");
@@ -298,26 +298,26 @@ TEMPLATE_TEST_CASE("list_for_token lists like list while the token version is cu
   q.limit = 2;
   q.offset = 1;
 
-  auto page = backend.tasks().list_for_token(ada.id, ada.token_version, q);
+  auto page = backend.tasks().list(as_caller(ada.id, ada.token_version), q);
   REQUIRE(page);
   CHECK(titles(*page) == Titles{"a2", "a1"});
   CHECK(page->total == 4);
 
   q.offset = 10;  // an empty page still says whether the token holds
-  page = backend.tasks().list_for_token(ada.id, ada.token_version, q);
+  page = backend.tasks().list(as_caller(ada.id, ada.token_version), q);
   REQUIRE(page);
   CHECK(page->items.empty());
   CHECK(page->total == 4);
 
-  auto stale = backend.tasks().list_for_token(ada.id, ada.token_version + 1, core::TaskQuery{});
+  auto stale = backend.tasks().list(as_caller(ada.id, ada.token_version + 1), core::TaskQuery{});
   REQUIRE_FALSE(stale);
   CHECK(stale.error().code == core::ErrorCode::Unauthenticated);
 
   REQUIRE(backend.users().bump_token_version(ada.id));
-  auto revoked = backend.tasks().list_for_token(ada.id, ada.token_version, core::TaskQuery{});
+  auto revoked = backend.tasks().list(as_caller(ada.id, ada.token_version), core::TaskQuery{});
   REQUIRE_FALSE(revoked);
   CHECK(revoked.error().code == core::ErrorCode::Unauthenticated);
-  auto renewed = backend.tasks().list_for_token(ada.id, ada.token_version + 1, core::TaskQuery{});
+  auto renewed = backend.tasks().list(as_caller(ada.id, ada.token_version + 1), core::TaskQuery{});
   REQUIRE(renewed);
   CHECK(renewed->total == 4);
 
@@ -326,27 +326,27 @@ TEMPLATE_TEST_CASE("list_for_token lists like list while the token version is cu
   REQUIRE(backend.tasks().remove(ada.id, renewed->items.front().id));
   add_task(backend.tasks(), new_task(ada.id, "a4", at(4)));
   add_task(backend.tasks(), new_task(ada.id, "a5", at(5)));
-  renewed = backend.tasks().list_for_token(ada.id, ada.token_version + 1, core::TaskQuery{});
+  renewed = backend.tasks().list(as_caller(ada.id, ada.token_version + 1), core::TaskQuery{});
   REQUIRE(renewed);
   CHECK(renewed->total == 5);
   core::TaskQuery searching;
   searching.search = "A4";
-  renewed = backend.tasks().list_for_token(ada.id, ada.token_version + 1, searching);
+  renewed = backend.tasks().list(as_caller(ada.id, ada.token_version + 1), searching);
   REQUIRE(renewed);
   CHECK(titles(*renewed) == Titles{"a4"});
   CHECK(renewed->total == 1);
-  auto bobs = backend.tasks().list_for_token(bob.id, bob.token_version, core::TaskQuery{});
+  auto bobs = backend.tasks().list(as_caller(bob.id, bob.token_version), core::TaskQuery{});
   REQUIRE(bobs);
   CHECK(bobs->total == 1);
 
   // An unknown user is refused even with version 0, and so is a user who
   // has no tasks but a wrong version; a user without tasks gets an empty page.
-  auto nobody = backend.tasks().list_for_token(ada.id + bob.id + 1000, 0, core::TaskQuery{});
+  auto nobody = backend.tasks().list(as_caller(ada.id + bob.id + 1000, 0), core::TaskQuery{});
   REQUIRE_FALSE(nobody);
   CHECK(nobody.error().code == core::ErrorCode::Unauthenticated);
   const auto carol = add_user(backend.users(), "carol@example.com");
-  CHECK_FALSE(backend.tasks().list_for_token(carol.id, carol.token_version + 5, core::TaskQuery{}));
-  auto empty = backend.tasks().list_for_token(carol.id, carol.token_version, core::TaskQuery{});
+  CHECK_FALSE(backend.tasks().list(as_caller(carol.id, carol.token_version + 5), core::TaskQuery{}));
+  auto empty = backend.tasks().list(as_caller(carol.id, carol.token_version), core::TaskQuery{});
   REQUIRE(empty);
   CHECK(empty->items.empty());
   CHECK(empty->total == 0);

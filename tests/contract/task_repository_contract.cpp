@@ -14,7 +14,7 @@ TEMPLATE_TEST_CASE("create returns the task with every field as given", "[contra
                    TODO_CONTRACT_BACKENDS) {
   TestType backend;
   const auto owner = add_user(backend.users(), "ada@example.com");
-  core::NewTask input = new_task(owner.id, "Caf\xC3\xA9 \xE2\x98\x95 % _ \\ 'quoted'", at(5'000'001));
+  TaskDraft input = new_task(owner.id, "Caf\xC3\xA9 \xE2\x98\x95 % _ \\ 'quoted'", at(5'000'001));
   input.description = "line one\nline two";
   input.completed = true;
   input.priority = Priority::Low;
@@ -73,7 +73,7 @@ TEMPLATE_TEST_CASE("another user's task is NotFound, exactly like a missing one"
   const auto task = add_task(backend.tasks(), new_task(ada.id, "ada's"));
   CHECK(code_of(backend.tasks().get(bob.id, task.id)) == ErrorCode::NotFound);
   CHECK(code_of(backend.tasks().get(ada.id, task.id + 1000)) == ErrorCode::NotFound);
-  core::TaskPatch patch;
+  PatchSpec patch;
   patch.title = "stolen";
   CHECK(code_of(backend.tasks().update(bob.id, task.id, patch, at(1))) == ErrorCode::NotFound);
   CHECK(code_of(backend.tasks().toggle_completed(bob.id, task.id, at(1))) == ErrorCode::NotFound);
@@ -95,7 +95,7 @@ TEMPLATE_TEST_CASE("update changes only the fields present and sets updated_at",
   input.due_date = at(1'000);
   const auto task = add_task(backend.tasks(), input);
 
-  core::TaskPatch patch;
+  PatchSpec patch;
   patch.title = "after";
   patch.priority = Priority::High;
   auto updated = backend.tasks().update(owner.id, task.id, patch, at(20));
@@ -109,7 +109,7 @@ TEMPLATE_TEST_CASE("update changes only the fields present and sets updated_at",
   CHECK(updated->created_at == at(10));
   CHECK(updated->updated_at == at(20));
 
-  core::TaskPatch more;
+  PatchSpec more;
   more.completed = true;
   more.description = std::optional<std::string>("new text");
   more.tags = std::vector<std::string>{"x"};
@@ -133,7 +133,7 @@ TEMPLATE_TEST_CASE("update clears description, tags and due date", "[contract][t
   input.due_date = at(5);
   const auto task = add_task(backend.tasks(), input);
 
-  core::TaskPatch clear;
+  PatchSpec clear;
   clear.description = std::optional<std::string>();
   clear.tags = std::vector<std::string>{};
   clear.due_date = std::optional<core::Timestamp>();
@@ -154,7 +154,7 @@ TEMPLATE_TEST_CASE("an empty patch only moves updated_at", "[contract][tasks]", 
   auto input = new_task(owner.id, "same", at(1));
   input.tags = {"t"};
   const auto task = add_task(backend.tasks(), input);
-  auto touched = backend.tasks().update(owner.id, task.id, core::TaskPatch{}, at(2));
+  auto touched = backend.tasks().update(owner.id, task.id, PatchSpec{}, at(2));
   REQUIRE(touched);
   CHECK(touched->title == "same");
   CHECK(touched->tags == std::vector<std::string>{"t"});
@@ -216,18 +216,18 @@ TEMPLATE_TEST_CASE("remove deletes the task once; a second remove is NotFound", 
   CHECK(ids(*page) == std::vector<core::TaskId>{kept.id});
 }
 
-// ------------------------------------------------ the ..._for_token methods
+// ------------------------------------------------ calls for a caller
 
 namespace {
 
-// The owner's tasks counted two ways: the unfiltered list_for_token's total
+// The owner's tasks counted two ways: the unfiltered list's total
 // (PostgreSQL reads it from users.task_count, kept by a trigger) and list()'s
 // (which counts the rows). They must agree after every write.
 template <class Backend>
 std::int64_t checked_count(Backend& backend, const core::User& user) {
   auto counted = backend.tasks().list(user.id, core::TaskQuery{});
   REQUIRE(counted);
-  auto kept = backend.tasks().list_for_token(user.id, user.token_version, core::TaskQuery{});
+  auto kept = backend.tasks().list(as_caller(user.id, user.token_version), core::TaskQuery{});
   REQUIRE(kept);
   CHECK(kept->total == counted->total);
   return counted->total;
@@ -235,16 +235,16 @@ std::int64_t checked_count(Backend& backend, const core::User& user) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("the _for_token methods act like the plain ones while the token version is current",
+TEMPLATE_TEST_CASE("every call acts for its caller while the token version is current",
                    "[contract][tasks][token]", TODO_CONTRACT_BACKENDS) {
   TestType backend;
   const auto ada = add_user(backend.users(), "ada@example.com");
-  core::NewTask input = new_task(ada.id, "Caf\xC3\xA9 'quoted'", at(7));
+  TaskDraft input = new_task(ada.id, "Caf\xC3\xA9 'quoted'", at(7));
   input.description = "text";
   input.priority = Priority::High;
   input.tags = {"a", "B c"};
   input.due_date = at(86'400'000'001);
-  auto created = backend.tasks().create_for_token(ada.token_version, input);
+  auto created = backend.tasks().create(as_caller(ada.id, ada.token_version), input);
   REQUIRE(created);
   CHECK(created->id > 0);
   CHECK(created->user_id == ada.id);
@@ -258,17 +258,17 @@ TEMPLATE_TEST_CASE("the _for_token methods act like the plain ones while the tok
   CHECK(created->updated_at == at(7));
   CHECK(checked_count(backend, ada) == 1);
 
-  auto read = backend.tasks().get_for_token(ada.id, ada.token_version, created->id);
+  auto read = backend.tasks().get(as_caller(ada.id, ada.token_version), created->id);
   REQUIRE(read);
   CHECK(read->title == input.title);
   CHECK(read->tags == input.tags);
   CHECK(read->created_at == at(7));
 
-  core::TaskPatch patch;
+  PatchSpec patch;
   patch.title = "after";
   patch.description = std::optional<std::string>();
   patch.tags = std::vector<std::string>{};
-  auto updated = backend.tasks().update_for_token(ada.id, ada.token_version, created->id, patch, at(8));
+  auto updated = backend.tasks().update(as_caller(ada.id, ada.token_version), created->id, patch, at(8));
   REQUIRE(updated);
   CHECK(updated->title == "after");
   CHECK_FALSE(updated->description.has_value());
@@ -277,52 +277,52 @@ TEMPLATE_TEST_CASE("the _for_token methods act like the plain ones while the tok
   CHECK(updated->due_date == input.due_date);
   CHECK(updated->updated_at == at(8));
 
-  auto on = backend.tasks().toggle_completed_for_token(ada.id, ada.token_version, created->id, at(9));
+  auto on = backend.tasks().toggle_completed(as_caller(ada.id, ada.token_version), created->id, at(9));
   REQUIRE(on);
   CHECK(on->completed);
   CHECK(on->updated_at == at(9));
-  core::TaskPatch off;
+  PatchSpec off;
   off.completed = false;
-  auto set = backend.tasks().update_for_token(ada.id, ada.token_version, created->id, off, at(10));
+  auto set = backend.tasks().update(as_caller(ada.id, ada.token_version), created->id, off, at(10));
   REQUIRE(set);
   CHECK_FALSE(set->completed);
   CHECK(backend.tasks().get(ada.id, created->id)->updated_at == at(10));
 
   const auto kept = add_task(backend.tasks(), new_task(ada.id, "kept"));
   CHECK(checked_count(backend, ada) == 2);
-  REQUIRE(backend.tasks().remove_for_token(ada.id, ada.token_version, created->id));
+  REQUIRE(backend.tasks().remove(as_caller(ada.id, ada.token_version), created->id));
   CHECK(code_of(backend.tasks().get(ada.id, created->id)) == ErrorCode::NotFound);
-  CHECK(code_of(backend.tasks().remove_for_token(ada.id, ada.token_version, created->id)) == ErrorCode::NotFound);
+  CHECK(code_of(backend.tasks().remove(as_caller(ada.id, ada.token_version), created->id)) == ErrorCode::NotFound);
   CHECK(backend.tasks().get(ada.id, kept.id));
   CHECK(checked_count(backend, ada) == 1);
 
   // A missing task, or an id that cannot exist, is NotFound for a good token.
   for (const core::TaskId missing : {created->id, kept.id + 1000, core::TaskId{0}, core::TaskId{-1}}) {
     INFO(missing);
-    CHECK(code_of(backend.tasks().get_for_token(ada.id, ada.token_version, missing)) == ErrorCode::NotFound);
-    CHECK(code_of(backend.tasks().update_for_token(ada.id, ada.token_version, missing, patch, at(11))) ==
+    CHECK(code_of(backend.tasks().get(as_caller(ada.id, ada.token_version), missing)) == ErrorCode::NotFound);
+    CHECK(code_of(backend.tasks().update(as_caller(ada.id, ada.token_version), missing, patch, at(11))) ==
           ErrorCode::NotFound);
-    CHECK(code_of(backend.tasks().toggle_completed_for_token(ada.id, ada.token_version, missing, at(11))) ==
+    CHECK(code_of(backend.tasks().toggle_completed(as_caller(ada.id, ada.token_version), missing, at(11))) ==
           ErrorCode::NotFound);
-    CHECK(code_of(backend.tasks().remove_for_token(ada.id, ada.token_version, missing)) == ErrorCode::NotFound);
+    CHECK(code_of(backend.tasks().remove(as_caller(ada.id, ada.token_version), missing)) == ErrorCode::NotFound);
   }
   CHECK(checked_count(backend, ada) == 1);
 }
 
-TEMPLATE_TEST_CASE("another owner's task is NotFound through the _for_token methods and stays unchanged",
+TEMPLATE_TEST_CASE("another owner's task is NotFound for another caller and stays unchanged",
                    "[contract][tasks][token]", TODO_CONTRACT_BACKENDS) {
   TestType backend;
   const auto ada = add_user(backend.users(), "ada@example.com");
   const auto bob = add_user(backend.users(), "bob@example.com");
   const auto task = add_task(backend.tasks(), new_task(ada.id, "ada's", at(1)));
-  core::TaskPatch patch;
+  PatchSpec patch;
   patch.title = "stolen";
-  CHECK(code_of(backend.tasks().get_for_token(bob.id, bob.token_version, task.id)) == ErrorCode::NotFound);
-  CHECK(code_of(backend.tasks().update_for_token(bob.id, bob.token_version, task.id, patch, at(2))) ==
+  CHECK(code_of(backend.tasks().get(as_caller(bob.id, bob.token_version), task.id)) == ErrorCode::NotFound);
+  CHECK(code_of(backend.tasks().update(as_caller(bob.id, bob.token_version), task.id, patch, at(2))) ==
         ErrorCode::NotFound);
-  CHECK(code_of(backend.tasks().toggle_completed_for_token(bob.id, bob.token_version, task.id, at(2))) ==
+  CHECK(code_of(backend.tasks().toggle_completed(as_caller(bob.id, bob.token_version), task.id, at(2))) ==
         ErrorCode::NotFound);
-  CHECK(code_of(backend.tasks().remove_for_token(bob.id, bob.token_version, task.id)) == ErrorCode::NotFound);
+  CHECK(code_of(backend.tasks().remove(as_caller(bob.id, bob.token_version), task.id)) == ErrorCode::NotFound);
   auto still = backend.tasks().get(ada.id, task.id);
   REQUIRE(still);
   CHECK(still->title == "ada's");
@@ -332,7 +332,7 @@ TEMPLATE_TEST_CASE("another owner's task is NotFound through the _for_token meth
   CHECK(checked_count(backend, bob) == 0);
 }
 
-TEMPLATE_TEST_CASE("a revoked token version is Unauthenticated on every _for_token method and changes nothing",
+TEMPLATE_TEST_CASE("a revoked token version is Unauthenticated on every call and changes nothing",
                    "[contract][tasks][token]", TODO_CONTRACT_BACKENDS) {
   TestType backend;
   const auto ada = add_user(backend.users(), "ada@example.com");
@@ -341,7 +341,7 @@ TEMPLATE_TEST_CASE("a revoked token version is Unauthenticated on every _for_tok
   const auto bobs = add_task(backend.tasks(), new_task(bob.id, "bob's", at(1)));
   auto bumped = backend.users().bump_token_version(ada.id);
   REQUIRE(bumped);
-  core::TaskPatch patch;
+  PatchSpec patch;
   patch.title = "changed";
   patch.completed = true;
 
@@ -350,14 +350,14 @@ TEMPLATE_TEST_CASE("a revoked token version is Unauthenticated on every _for_tok
   for (const std::int64_t version : {ada.token_version, bumped->token_version + 1}) {
     for (const core::TaskId id : {task.id, bobs.id, bobs.id + 1000}) {
       INFO("version " << version << ", task " << id);
-      CHECK(code_of(backend.tasks().get_for_token(ada.id, version, id)) == ErrorCode::Unauthenticated);
-      CHECK(code_of(backend.tasks().update_for_token(ada.id, version, id, patch, at(2))) ==
+      CHECK(code_of(backend.tasks().get(as_caller(ada.id, version), id)) == ErrorCode::Unauthenticated);
+      CHECK(code_of(backend.tasks().update(as_caller(ada.id, version), id, patch, at(2))) ==
             ErrorCode::Unauthenticated);
-      CHECK(code_of(backend.tasks().toggle_completed_for_token(ada.id, version, id, at(2))) ==
+      CHECK(code_of(backend.tasks().toggle_completed(as_caller(ada.id, version), id, at(2))) ==
             ErrorCode::Unauthenticated);
-      CHECK(code_of(backend.tasks().remove_for_token(ada.id, version, id)) == ErrorCode::Unauthenticated);
+      CHECK(code_of(backend.tasks().remove(as_caller(ada.id, version), id)) == ErrorCode::Unauthenticated);
     }
-    CHECK(code_of(backend.tasks().create_for_token(version, new_task(ada.id, "sneaked in", at(3)))) ==
+    CHECK(code_of(backend.tasks().create(as_caller(ada.id, version), new_task(ada.id, "sneaked in", at(3)))) ==
           ErrorCode::Unauthenticated);
   }
   auto still = backend.tasks().get(ada.id, task.id);
@@ -370,14 +370,14 @@ TEMPLATE_TEST_CASE("a revoked token version is Unauthenticated on every _for_tok
   CHECK(checked_count(backend, bob) == 1);
 
   // The current version works again.
-  auto renewed = backend.tasks().toggle_completed_for_token(ada.id, bumped->token_version, task.id, at(4));
+  auto renewed = backend.tasks().toggle_completed(as_caller(ada.id, bumped->token_version), task.id, at(4));
   REQUIRE(renewed);
   CHECK(renewed->completed);
-  REQUIRE(backend.tasks().create_for_token(bumped->token_version, new_task(ada.id, "second", at(5))));
+  REQUIRE(backend.tasks().create(as_caller(ada.id, bumped->token_version), new_task(ada.id, "second", at(5))));
   CHECK(checked_count(backend, *bumped) == 2);
 }
 
-TEMPLATE_TEST_CASE("a deleted or unknown user is Unauthenticated on every _for_token method",
+TEMPLATE_TEST_CASE("a deleted or unknown user is Unauthenticated on every call",
                    "[contract][tasks][token]", TODO_CONTRACT_BACKENDS) {
   TestType backend;
   const auto ada = add_user(backend.users(), "ada@example.com");
@@ -385,22 +385,20 @@ TEMPLATE_TEST_CASE("a deleted or unknown user is Unauthenticated on every _for_t
   const auto task = add_task(backend.tasks(), new_task(ada.id, "ada's", at(1)));
   const auto bobs = add_task(backend.tasks(), new_task(bob.id, "bob's", at(1)));
   backend.delete_user(ada.id);
-  core::TaskPatch patch;
+  PatchSpec patch;
   patch.title = "changed";
   for (const core::UserId owner : {ada.id, ada.id + bob.id + 1000}) {
     for (const core::TaskId id : {task.id, bobs.id}) {
       INFO("owner " << owner << ", task " << id);
-      CHECK(code_of(backend.tasks().get_for_token(owner, 0, id)) == ErrorCode::Unauthenticated);
-      CHECK(code_of(backend.tasks().update_for_token(owner, 0, id, patch, at(2))) == ErrorCode::Unauthenticated);
-      CHECK(code_of(backend.tasks().toggle_completed_for_token(owner, 0, id, at(2))) ==
+      CHECK(code_of(backend.tasks().get(as_caller(owner, 0), id)) == ErrorCode::Unauthenticated);
+      CHECK(code_of(backend.tasks().update(as_caller(owner, 0), id, patch, at(2))) == ErrorCode::Unauthenticated);
+      CHECK(code_of(backend.tasks().toggle_completed(as_caller(owner, 0), id, at(2))) ==
             ErrorCode::Unauthenticated);
-      CHECK(code_of(backend.tasks().remove_for_token(owner, 0, id)) == ErrorCode::Unauthenticated);
+      CHECK(code_of(backend.tasks().remove(as_caller(owner, 0), id)) == ErrorCode::Unauthenticated);
     }
     // Nothing is inserted, so no foreign key is violated either.
-    CHECK(code_of(backend.tasks().create_for_token(0, new_task(owner, "orphan"))) == ErrorCode::Unauthenticated);
-    auto none = backend.tasks().list(owner, core::TaskQuery{});
-    REQUIRE(none);
-    CHECK(none->total == 0);
+    CHECK(code_of(backend.tasks().create(as_caller(owner, 0), new_task(owner, "orphan"))) == ErrorCode::Unauthenticated);
+    CHECK(code_of(backend.tasks().list(as_caller(owner, 0), core::TaskQuery{})) == ErrorCode::Unauthenticated);
   }
   auto untouched = backend.tasks().get(bob.id, bobs.id);
   REQUIRE(untouched);
@@ -420,12 +418,11 @@ TEMPLATE_TEST_CASE("concurrent toggles for a token are atomic, and so are create
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kRounds; ++i) {
-        if (!backend.tasks().toggle_completed_for_token(owner.id, owner.token_version, task.id, at(i))) ++failures;
-        auto extra = backend.tasks().create_for_token(
-            owner.token_version, new_task(owner.id, "extra " + std::to_string(t) + "/" + std::to_string(i)));
+        if (!backend.tasks().toggle_completed(as_caller(owner.id, owner.token_version), task.id, at(i))) ++failures;
+        auto extra = backend.tasks().create(as_caller(owner.id, owner.token_version), new_task(owner.id, "extra " + std::to_string(t) + "/" + std::to_string(i)));
         if (!extra) {
           ++failures;
-        } else if (i % 2 == 0 && !backend.tasks().remove_for_token(owner.id, owner.token_version, extra->id)) {
+        } else if (i % 2 == 0 && !backend.tasks().remove(as_caller(owner.id, owner.token_version), extra->id)) {
           ++failures;
         }
       }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/core_test_support.hpp"
+#include "sync_tasks.hpp"
 #include "todo/memory/memory_task_repository.hpp"
 #include "todo/memory/memory_user_repository.hpp"
 
@@ -43,10 +44,16 @@ struct TaskSpec {
 
 struct ListFixture {
   MemoryUserRepository users;
-  MemoryTaskRepository repo{users};
+  MemoryTaskRepository port{users};
+  todo::test::SyncTasks repo{users, port};
+
+  // kOwner and kOther exist: every repository call checks its caller.
+  ListFixture() {
+    for (int i = 1; i <= 8; ++i) REQUIRE(users.create(new_user("user" + std::to_string(i) + "@example.com")));
+  }
 
   Task add(const TaskSpec& s, UserId owner = kOwner) {
-    NewTask n{owner, s.title, s.description, s.completed, s.priority, s.tags, s.due_date,
+    todo::test::TaskDraft n{owner, s.title, s.description, s.completed, s.priority, s.tags, s.due_date,
               minutes_after_t0(s.created_minute)};
     auto r = repo.create(n);
     if (!r) FAIL("create failed: " << r.error().message);
@@ -202,7 +209,7 @@ TEST_CASE("task repository stores every field and stamps created_at and updated_
 TEST_CASE("task repository scopes get, update, toggle and remove by owner", "[memory][tasks]") {
   ListFixture f;
   const Task t = f.add_titled("mine");
-  TaskPatch patch;
+  todo::test::PatchSpec patch;
   patch.title = "stolen";
   CHECK(code_of(f.repo.get(kOther, t.id)) == "NotFound");
   CHECK(code_of(f.repo.update(kOther, t.id, patch, t0())) == "NotFound");
@@ -222,7 +229,7 @@ TEST_CASE("task repository update applies only the patch's fields and sets updat
   s.due_date = minutes_after_t0(60);
   const Task t = f.add(s);
 
-  TaskPatch clear;
+  todo::test::PatchSpec clear;
   clear.description = std::optional<std::string>{};
   clear.due_date = std::optional<Timestamp>{};
   clear.tags = std::vector<std::string>{};
@@ -235,7 +242,7 @@ TEST_CASE("task repository update applies only the patch's fields and sets updat
   CHECK(u->updated_at == minutes_after_t0(3));
   CHECK(u->created_at == t.created_at);
 
-  TaskPatch some;
+  todo::test::PatchSpec some;
   some.priority = Priority::High;
   some.completed = true;
   const auto v = f.repo.update(kOwner, t.id, some, minutes_after_t0(4));
@@ -277,7 +284,7 @@ TEST_CASE("remove_all_of removes one owner's tasks only", "[memory][tasks]") {
   TaskSpec s;
   s.title = "other";
   const Task other = f.add(s, kOther);
-  f.repo.remove_all_of(kOwner);
+  f.port.remove_all_of(kOwner);
   CHECK(f.list(TaskQuery{}).total == 0);
   CHECK(f.repo.get(kOther, other.id).has_value());
 }
@@ -430,7 +437,7 @@ TEST_CASE("list sorts by updated_at both ways", "[memory][list][sort]") {
   const Task a = f.add_titled("a", 1);
   const Task b = f.add_titled("b", 2);
   f.add_titled("c", 3);
-  TaskPatch touch;
+  todo::test::PatchSpec touch;
   touch.title = "a";
   REQUIRE(f.repo.update(kOwner, a.id, touch, minutes_after_t0(10)).has_value());
   touch.title = "b";

@@ -276,6 +276,32 @@ TEST_CASE("description refuses invalid UTF-8 and NUL", "[validation][description
 }
 
 // ---------------------------------------------------------------- tags
+// The HTTP adapter reads the wire's comma list (blank = none) into a list
+// and refuses a raw value over 500 characters; normalize_tags checks each
+// tag and the joined length. parse_tags spells that pair here.
+
+namespace {
+Result<std::vector<std::string>> parse_tags(std::string_view raw) {
+  if (auto ok = check_text("tags", raw); !ok) return std::move(ok).error();
+  if (count_code_points(raw) > kTagsMaxChars) return Error::invalid(FieldError{"tags", FieldIssue::TooLong, 500, 0});
+  std::vector<std::string> pieces;
+  if (trim(raw).empty()) return pieces;
+  for (;;) {
+    const std::size_t comma = raw.find(',');
+    pieces.emplace_back(raw.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    raw.remove_prefix(comma + 1);
+  }
+  return normalize_tags(pieces);
+}
+
+Result<Timestamp> parse_due_date(std::string_view text) {
+  if (auto ok = check_text("due_date", text); !ok) return std::move(ok).error();
+  if (auto t = parse_timestamp(trim(text))) return *t;
+  return Error::invalid(FieldError{"due_date", FieldIssue::PatternMismatch, 0, 0});
+}
+}  // namespace
+
 
 TEST_CASE("tags: empty string means no tags", "[validation][tags]") {
   const auto r = parse_tags("");

@@ -32,18 +32,19 @@ http::Response Api::call(std::string method, std::string target, std::string bod
   request.headers = std::move(headers);
   request.body = std::move(body);
   request.peer_address = std::move(peer);
-  // Reads are answered both ways and must agree: handle_async (the server's
-  // path for database work) and handle. Writes only once, asynchronously.
+  // Reads are answered both ways and must agree: route + handle with a
+  // callback (the server's path) and the blocking handle. Writes only once,
+  // through the callback.
   const bool read = request.method == "GET" || request.method == "HEAD";
   std::optional<http::Response> direct;
   if (read) direct = handler_.handle(request);
   int calls = 0;
   http::Response answer;
-  handler_.handle_async(std::move(request), [&calls, &answer](http::Response response) {
+  handler_.handle(handler_.route(std::move(request)), [&calls, &answer](http::Response response) {
     ++calls;
     answer = std::move(response);
   });
-  REQUIRE(calls == 1);  // the memory adapters finish before handle_async returns
+  REQUIRE(calls == 1);  // the memory adapters finish before handle returns
   if (direct) {
     CHECK(answer.status == direct->status);
     CHECK(answer.body == direct->body);

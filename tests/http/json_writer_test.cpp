@@ -1,5 +1,7 @@
 // The hand-written task JSON writer against Boost.JSON's serializer: the
-// same fields must give the same bytes, for any text a task may hold.
+// same fields must give the same bytes, for any text a task may hold, but
+// for DEL, which the project's one escaper (core/json_text) writes as
+// \u007f (the same JSON value; safer in logs and terminals).
 
 #include <catch2/catch.hpp>
 
@@ -44,6 +46,16 @@ Task sample(std::string title) {
 
 }  // namespace
 
+namespace {
+// Our bytes with \u007f put back as the raw byte Boost.JSON writes.
+std::string ours(std::string text) {
+  for (std::size_t at = text.find("\\u007f"); at != std::string::npos; at = text.find("\\u007f", at)) {
+    text.replace(at, 6, "\x7f");
+  }
+  return text;
+}
+}  // namespace
+
 TEST_CASE("task JSON is byte for byte what Boost.JSON serializes", "[http][json]") {
   std::string every_control;
   for (char c = 1; c < 0x20; ++c) every_control += c;
@@ -61,20 +73,20 @@ TEST_CASE("task JSON is byte for byte what Boost.JSON serializes", "[http][json]
   for (const std::string& text : texts) {
     Task task = sample(text);
     INFO("title " << json::serialize(json::value(text)));
-    CHECK(todo::http::task_json(task) == json::serialize(reference(task)));
+    CHECK(ours(todo::http::task_json(task)) == json::serialize(reference(task)));
 
     task.description = text;
     task.tags = {"work", text.empty() ? "x" : text};
     task.completed = true;
     task.priority = todo::core::Priority::High;
     task.due_date = todo::core::from_unix_seconds(-1);
-    CHECK(todo::http::task_json(task) == json::serialize(reference(task)));
+    CHECK(ours(todo::http::task_json(task)) == json::serialize(reference(task)));
     tasks.push_back(task);
   }
 
   json::array items;
   for (const Task& task : tasks) items.emplace_back(reference(task));
-  CHECK(todo::http::tasks_json(tasks) == json::serialize(items));
+  CHECK(ours(todo::http::tasks_json(tasks)) == json::serialize(items));
   CHECK(todo::http::tasks_json({}) == "[]");
   CHECK(json::parse(todo::http::tasks_json(tasks)).as_array().size() == tasks.size());
 }

@@ -64,7 +64,7 @@ TEST_CASE("HEAD is answered wherever GET is", "[http][routing]") {
   CHECK(api.call("HEAD", "/healthz").status == 200);
   CHECK(api.call("HEAD", "/api/tasks").status == 401);
   CHECK(api.call("HEAD", "/auth/login").status == 405);
-  CHECK(api.handler().lane_for(Request{"HEAD", "/api/tasks", {}, "", "127.0.0.1"}) == Lane::Database);
+  CHECK(api.handler().lane_for(Request{"HEAD", "/api/tasks", {}, "", "127.0.0.1"}) == Lane::Inline);
 }
 
 TEST_CASE("one trailing slash is tolerated", "[http][routing]") {
@@ -153,43 +153,27 @@ namespace {
 class FailingTasks final : public todo::core::TaskRepository {
  public:
   explicit FailingTasks(todo::core::Error error) : error_(std::move(error)) {}
-  todo::core::Result<todo::core::Task> create(const todo::core::NewTask&) override { return error_; }
-  todo::core::Result<todo::core::Task> get(todo::core::UserId, todo::core::TaskId) override { return error_; }
-  todo::core::Result<todo::core::TaskPage> list(todo::core::UserId, const todo::core::TaskQuery&) override {
-    return error_;
+  void create(const todo::core::Caller&, const todo::core::NewTask&, todo::core::Timestamp,
+              todo::core::Completion<todo::core::Task> done) override {
+    done(error_);
   }
-  todo::core::Result<todo::core::TaskPage> list_for_token(todo::core::UserId, std::int64_t,
-                                                          const todo::core::TaskQuery&) override {
-    return error_;
+  void get(const todo::core::Caller&, todo::core::TaskId, todo::core::Completion<todo::core::Task> done) override {
+    done(error_);
   }
-  todo::core::Result<todo::core::Task> update(todo::core::UserId, todo::core::TaskId, const todo::core::TaskPatch&,
-                                              todo::core::Timestamp) override {
-    return error_;
+  void list(const todo::core::Caller&, const todo::core::TaskQuery&,
+            todo::core::Completion<todo::core::TaskPage> done) override {
+    done(error_);
   }
-  todo::core::Result<todo::core::Task> toggle_completed(todo::core::UserId, todo::core::TaskId,
-                                                        todo::core::Timestamp) override {
-    return error_;
+  void update(const todo::core::Caller&, todo::core::TaskId, const todo::core::TaskPatch&, todo::core::Timestamp,
+              todo::core::Completion<todo::core::Task> done) override {
+    done(error_);
   }
-  todo::core::Result<void> remove(todo::core::UserId, todo::core::TaskId) override { return error_; }
-  todo::core::Result<todo::core::Task> create_for_token(std::int64_t, const todo::core::NewTask&) override {
-    return error_;
+  void toggle_completed(const todo::core::Caller&, todo::core::TaskId, todo::core::Timestamp,
+                        todo::core::Completion<todo::core::Task> done) override {
+    done(error_);
   }
-  todo::core::Result<todo::core::Task> get_for_token(todo::core::UserId, std::int64_t,
-                                                     todo::core::TaskId) override {
-    return error_;
-  }
-  todo::core::Result<todo::core::Task> update_for_token(todo::core::UserId, std::int64_t, todo::core::TaskId,
-                                                        const todo::core::TaskPatch&,
-                                                        todo::core::Timestamp) override {
-    return error_;
-  }
-  todo::core::Result<todo::core::Task> toggle_completed_for_token(todo::core::UserId, std::int64_t,
-                                                                  todo::core::TaskId,
-                                                                  todo::core::Timestamp) override {
-    return error_;
-  }
-  todo::core::Result<void> remove_for_token(todo::core::UserId, std::int64_t, todo::core::TaskId) override {
-    return error_;
+  void remove(const todo::core::Caller&, todo::core::TaskId, todo::core::Completion<void> done) override {
+    done(error_);
   }
 
  private:
@@ -350,10 +334,10 @@ TEST_CASE("lane_for sends crypto, database and cheap work to the right pool", "[
   CHECK(lane("POST", "/auth/password") == Lane::Crypto);
   CHECK(lane("GET", "/auth/me") == Lane::Database);
   CHECK(lane("POST", "/auth/logout-all") == Lane::Database);
-  CHECK(lane("GET", "/api/tasks?limit=2") == Lane::Database);
-  CHECK(lane("POST", "/api/tasks") == Lane::Database);
-  CHECK(lane("PATCH", "/api/tasks/4/complete") == Lane::Database);
-  CHECK(lane("DELETE", "/api/tasks/4/") == Lane::Database);
+  CHECK(lane("GET", "/api/tasks?limit=2") == Lane::Inline);  // asynchronous storage
+  CHECK(lane("POST", "/api/tasks") == Lane::Inline);  // asynchronous storage
+  CHECK(lane("PATCH", "/api/tasks/4/complete") == Lane::Inline);  // asynchronous storage
+  CHECK(lane("DELETE", "/api/tasks/4/") == Lane::Inline);  // asynchronous storage
   CHECK(lane("GET", "/readyz") == Lane::Database);
   CHECK(lane("GET", "/healthz") == Lane::Inline);
   CHECK(lane("GET", "/metrics") == Lane::Inline);
