@@ -8,35 +8,33 @@
 namespace todo::pg {
 namespace {
 
-// Column order read by user_from_row().
-#define TODO_PG_USER_COLUMNS "id, email, username, password_hash, token_version, created_at"
+// Each statement answers the columns user_from_row() reads, in its order:
+// id, email, username, password_hash, token_version, created_at.
+constexpr Statement kInsertUser{"todo_user_insert", R"sql(
+INSERT INTO users (email, username, password_hash, created_at) VALUES ($1, $2, $3, $4::timestamptz)
+RETURNING id, email, username, password_hash, token_version, created_at
+)sql"};
 
-constexpr Statement kInsertUser{
-    "todo_user_insert",
-    "INSERT INTO users (email, username, password_hash, created_at)"
-    " VALUES ($1, $2, $3, $4::timestamptz) RETURNING " TODO_PG_USER_COLUMNS};
-
-constexpr Statement kUserById{"todo_user_by_id",
-                              "SELECT " TODO_PG_USER_COLUMNS " FROM users WHERE id = $1"};
+constexpr Statement kUserById{"todo_user_by_id", R"sql(
+SELECT id, email, username, password_hash, token_version, created_at FROM users WHERE id = $1
+)sql"};
 
 // The same expression as the users_email_key index, so this is one index
 // lookup (the email arrives normalised; folding it again is harmless).
-constexpr Statement kUserByEmail{
-    "todo_user_by_email",
-    "SELECT " TODO_PG_USER_COLUMNS " FROM users"
-    " WHERE todo_ascii_lower(email) = todo_ascii_lower($1)"};
+constexpr Statement kUserByEmail{"todo_user_by_email", R"sql(
+SELECT id, email, username, password_hash, token_version, created_at FROM users
+WHERE todo_ascii_lower(email) = todo_ascii_lower($1)
+)sql"};
 
-constexpr Statement kBumpTokenVersion{
-    "todo_user_bump_token_version",
-    "UPDATE users SET token_version = token_version + 1 WHERE id = $1"
-    " RETURNING " TODO_PG_USER_COLUMNS};
+constexpr Statement kBumpTokenVersion{"todo_user_bump_token_version", R"sql(
+UPDATE users SET token_version = token_version + 1 WHERE id = $1
+RETURNING id, email, username, password_hash, token_version, created_at
+)sql"};
 
-constexpr Statement kSetPassword{
-    "todo_user_set_password",
-    "UPDATE users SET password_hash = $2, token_version = token_version + 1 WHERE id = $1"
-    " RETURNING " TODO_PG_USER_COLUMNS};
-
-#undef TODO_PG_USER_COLUMNS
+constexpr Statement kSetPassword{"todo_user_set_password", R"sql(
+UPDATE users SET password_hash = $2, token_version = token_version + 1 WHERE id = $1
+RETURNING id, email, username, password_hash, token_version, created_at
+)sql"};
 
 core::User user_from_row(const Rows& rows, int row) {
   core::User user;
