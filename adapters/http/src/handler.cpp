@@ -135,7 +135,7 @@ Handler::Routed Handler::route(Request request) const {
   return routed;
 }
 
-void Handler::handle(Routed routed, std::function<void(Response)> done) const {
+void Handler::handle(const Routed& routed, std::function<void(Response)> done) const {
   std::string_view label;
   switch (routed.kind_) {
     case Routed::Kind::Failed: break;

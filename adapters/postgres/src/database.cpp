@@ -44,7 +44,7 @@ core::Result<ResultPtr> Database::Impl::run_pooled(const Statement& statement, c
   return with_connection(pool_, retry, [&](Connection& c) { return c.exec(statement, params); });
 }
 
-void Database::Impl::run(const Statement& statement, Params params, Retry retry, Reply reply) {
+void Database::Impl::run(const Statement& statement, const Params& params, Retry retry, const Reply& reply) {
   if (pipeline_) {
     // `statement` has static storage; the parameters are kept for a re-run.
     Pipeline::Done finish = [this, &statement, params, retry, reply](core::Result<ResultPtr> result, bool lost) {

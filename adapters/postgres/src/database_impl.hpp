@@ -32,7 +32,7 @@ class Database::Impl {
   // the pool) or later on an event-loop thread (pipelined). A read
   // (Retry::OnceIfLost) lost with its connection is run once more through
   // the pool; a write so lost is Unavailable, never retried.
-  void run(const Statement& statement, Params params, Retry retry, Reply reply);
+  void run(const Statement& statement, const Params& params, Retry retry, const Reply& reply);
 
   void enable_pipeline(boost::asio::io_context& context, std::size_t connections);
   void disable_pipeline() noexcept;

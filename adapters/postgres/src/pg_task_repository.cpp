@@ -102,9 +102,9 @@ Params& optional_priority(Params& params, std::optional<core::Priority> value) {
 
 // Runs `statement` and hands its rows, decoded by `decode`, to `done`.
 template <class T, class Decode>
-void run(Database& database, const Statement& statement, Params params, Retry retry, core::Completion<T> done,
+void run(Database& database, const Statement& statement, const Params& params, Retry retry, core::Completion<T> done,
          Decode decode) {
-  database.impl().run(statement, std::move(params), retry,
+  database.impl().run(statement, params, retry,
                       [done = std::move(done), decode](core::Result<ResultPtr> result) {
                         done(decode(std::move(result)));
                       });

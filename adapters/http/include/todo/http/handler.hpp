@@ -61,7 +61,7 @@ class Handler {
   // finishes from its repository's completion). Never throws. Sets
   // Response::route and Response::log_user_id for the access log and
   // metrics, and the headers every response carries.
-  void handle(Routed routed, std::function<void(Response)> done) const;
+  void handle(const Routed& routed, std::function<void(Response)> done) const;
 
   // route() and handle() for callers without an event loop (tests, the
   // fuzzer): waits for the answer. Not for a thread the repository's
