@@ -130,13 +130,13 @@ void PgTaskRepository::create(const core::Caller& caller, const core::NewTask& t
       .timestamp(task.due_date)
       .timestamp(now)
       .int8(caller.token_version().value());
-  run(database_, kCreateTask, std::move(params), Retry::Never, std::move(done), created_task);
+  run(database_, kCreateTask, params, Retry::Never, std::move(done), created_task);
 }
 
 void PgTaskRepository::get(const core::Caller& caller, core::TaskId id, core::Completion<core::Task> done) {
   Params params;
   params.int8(id).int8(caller.user_id()).int8(caller.token_version().value());
-  run(database_, kGetTask, std::move(params), Retry::OnceIfLost, std::move(done), checked_task);
+  run(database_, kGetTask, params, Retry::OnceIfLost, std::move(done), checked_task);
 }
 
 void PgTaskRepository::list(const core::Caller& caller, const core::TaskQuery& query,
@@ -147,7 +147,7 @@ void PgTaskRepository::list(const core::Caller& caller, const core::TaskQuery& q
   optional_priority(params, query.priority);
   params.optional_text(query.tag).optional_text(query.search);
   params.int8(query.limit).int8(query.offset).int8(caller.token_version().value());
-  run(database_, list_statement(query.sort_by, query.order), std::move(params), Retry::OnceIfLost, std::move(done),
+  run(database_, list_statement(query.sort_by, query.order), params, Retry::OnceIfLost, std::move(done),
       page_from);
 }
 
@@ -162,20 +162,20 @@ void PgTaskRepository::update(const core::Caller& caller, core::TaskId id, const
       .optional_text(patch.tags.new_value() ? joined_tags(*patch.tags.new_value()) : std::nullopt);
   params.boolean(!patch.due_date.is_keep()).timestamp(patch.due_date.new_value());
   params.timestamp(now).int8(caller.token_version().value());
-  run(database_, kUpdateTask, std::move(params), Retry::Never, std::move(done), checked_task);
+  run(database_, kUpdateTask, params, Retry::Never, std::move(done), checked_task);
 }
 
 void PgTaskRepository::toggle_completed(const core::Caller& caller, core::TaskId id, core::Timestamp now,
                                         core::Completion<core::Task> done) {
   Params params;
   params.int8(id).int8(caller.user_id()).timestamp(now).int8(caller.token_version().value());
-  run(database_, kToggleTask, std::move(params), Retry::Never, std::move(done), checked_task);
+  run(database_, kToggleTask, params, Retry::Never, std::move(done), checked_task);
 }
 
 void PgTaskRepository::remove(const core::Caller& caller, core::TaskId id, core::Completion<void> done) {
   Params params;
   params.int8(id).int8(caller.user_id()).int8(caller.token_version().value());
-  run(database_, kDeleteTask, std::move(params), Retry::Never, std::move(done), deleted);
+  run(database_, kDeleteTask, params, Retry::Never, std::move(done), deleted);
 }
 
 }  // namespace todo::pg
