@@ -24,8 +24,10 @@ struct Config {
   std::vector<std::string> cors_origins{"http://localhost:3000"};
   int bcrypt_cost = 12;
   std::size_t db_pool_size = 2;
-  // Dedicated connections for pipelined task-list reads; 0 turns them off.
+  // Dedicated connections for pipelined task reads and task writes; 0 sends
+  // that kind through the pool instead.
   std::size_t db_pipeline_connections = 1;
+  std::size_t db_pipeline_write_connections = 4;
   std::size_t threads = 1;
   LogLevel log_level = LogLevel::Info;
   std::size_t max_connections = 4096;

@@ -136,9 +136,9 @@ void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::Da
                       "Requests that got no database connection because the database was unreachable.", {},
                       [&pool, as_double] { return as_double(pool.stats().acquire_errors); });
   const auto pipe = [&database] { return database.pipeline_stats(); };
-  metrics.add_gauge("todo_db_pipeline_connections", "Pipelined task-statement connections (DB_PIPELINE_CONNECTIONS).",
+  metrics.add_gauge("todo_db_pipeline_connections", "Pipelined task-statement connections (DB_PIPELINE_CONNECTIONS + DB_PIPELINE_WRITE_CONNECTIONS).",
                     {{"state", "configured"}}, [pipe, as_double] { return as_double(pipe().connections); });
-  metrics.add_gauge("todo_db_pipeline_connections", "Pipelined task-statement connections (DB_PIPELINE_CONNECTIONS).",
+  metrics.add_gauge("todo_db_pipeline_connections", "Pipelined task-statement connections (DB_PIPELINE_CONNECTIONS + DB_PIPELINE_WRITE_CONNECTIONS).",
                     {{"state", "open"}}, [pipe, as_double] { return as_double(pipe().open); });
   metrics.add_gauge("todo_db_pipeline_in_flight", "Task statements sent on a pipelined connection, result not yet read.",
                     {}, [pipe, as_double] { return as_double(pipe().in_flight); });
@@ -259,16 +259,15 @@ int serve(const Config& config, Logger& log) {
     return kExitStartupFailed;
   }
   register_metrics(metrics, *pool, database, throttle, *server);
-  if (config.db_pipeline_connections > 0) {
-    database.enable_pipeline(server->context(), config.db_pipeline_connections);
-  }
+  database.enable_pipeline(server->context(), config.db_pipeline_connections, config.db_pipeline_write_connections);
 
   // Scripts and tests wait for exactly this line (with the real port when
   // PORT=0), so it goes to stdout and is flushed at once.
   std::cout << "listening on http://" << url_host(config.bind) << ':' << server->port() << std::endl;
   log.write(LogLevel::Debug, std::to_string(config.threads) + " I/O threads, " +
                                  std::to_string(config.db_pool_size) + " database connections, " +
-                                 std::to_string(config.db_pipeline_connections) + " pipelined, " +
+                                 std::to_string(config.db_pipeline_connections) + " pipelined for reads, " +
+                                 std::to_string(config.db_pipeline_write_connections) + " for writes, " +
                                  std::to_string(std::max<std::size_t>(1, cores / 2)) + " bcrypt workers");
 
   server->run();

@@ -44,9 +44,9 @@ const std::string kPrevious(fx::kPreviousSecret);
 
 std::string secret_of(std::size_t n) { return std::string(n, 's'); }
 
-TokenClaims claims_for(todo::core::UserId id, std::string email, std::int64_t exp, std::int64_t version = 0) {
+TokenClaims claims_for(std::int64_t id, std::string email, std::int64_t exp, std::int64_t version = 0) {
   TokenClaims c;
-  c.user_id = id;
+  c.user_id = todo::core::UserId(id);
   c.email = std::move(email);
   c.expires_at = exp;
   c.token_version = version;
@@ -154,7 +154,7 @@ TEST_CASE("JwtHs256 accepts python-jose tokens like the replaced backend's, with
   ManualClock clock(from_unix_seconds(fx::kIssuedAt));
   JwtHs256 jwt(clock, kSecret);
   const auto c = accepted(jwt, fx::kJoseLegacy);
-  CHECK(c.user_id == 42);
+  CHECK(c.user_id.value() == 42);
   CHECK(c.email == "ada@example.com");
   CHECK(c.token_version == 0);
   CHECK_FALSE(c.issued_at.has_value());
@@ -165,7 +165,7 @@ TEST_CASE("JwtHs256 accepts python-jose tokens with every claim", "[crypto][jwt]
   ManualClock clock(from_unix_seconds(fx::kIssuedAt));
   JwtHs256 jwt(clock, kSecret);
   const auto c = accepted(jwt, fx::kJoseFull);
-  CHECK(c.user_id == 42);
+  CHECK(c.user_id.value() == 42);
   CHECK(c.token_version == 5);
   CHECK(c.issued_at == std::optional<std::int64_t>(fx::kIssuedAt));
 }
@@ -174,7 +174,7 @@ TEST_CASE("JwtHs256 ignores unknown claims and header fields such as kid", "[cry
   ManualClock clock(from_unix_seconds(fx::kIssuedAt));
   JwtHs256 jwt(clock, kSecret);
   const auto c = accepted(jwt, fx::kJoseExtraClaims);
-  CHECK(c.user_id == 9);
+  CHECK(c.user_id.value() == 9);
   CHECK(c.email.empty());
 }
 
@@ -196,14 +196,14 @@ TEST_CASE("JwtHs256 refuses python-jose tokens that are expired, HS512 or foreig
 TEST_CASE("JwtHs256 verifies with previous secrets but signs with the current one", "[crypto][jwt]") {
   ManualClock clock(from_unix_seconds(fx::kIssuedAt));
   JwtHs256 rotated(clock, kSecret, {secret_of(40), kPrevious});
-  CHECK(accepted(rotated, fx::kJosePrevious).user_id == 43);
-  CHECK(accepted(rotated, fx::kJoseFull).user_id == 42);
+  CHECK(accepted(rotated, fx::kJosePrevious).user_id.value() == 43);
+  CHECK(accepted(rotated, fx::kJoseFull).user_id.value() == 42);
 
   const auto fresh = rotated.issue(claims_for(5, "e@example.com", fx::kFarFuture));
   REQUIRE(fresh.has_value());
   JwtHs256 current_only(clock, kSecret);
   JwtHs256 previous_only(clock, kPrevious);
-  CHECK(accepted(current_only, *fresh).user_id == 5);
+  CHECK(accepted(current_only, *fresh).user_id.value() == 5);
   CHECK(rejection_of(previous_only, *fresh) == TokenRejection::BadSignature);
 }
 
@@ -284,7 +284,7 @@ TEST_CASE("JwtHs256 verifies from many threads at once", "[crypto][jwt]") {
         const auto a = jwt.verify(fx::kJoseFull);
         const auto b = jwt.verify(fx::kJosePrevious);
         const auto c = jwt.verify(fx::kJoseOtherSecret);
-        if (!a || a->user_id != 42 || !b || b->user_id != 43 || c) ++failures[t];
+        if (!a || a->user_id.value() != 42 || !b || b->user_id.value() != 43 || c) ++failures[t];
       }
     });
   }

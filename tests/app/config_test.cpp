@@ -35,6 +35,7 @@ TEST_CASE("defaults follow SPEC §5 and scale with the core count") {
   CHECK(config->threads == 8);
   CHECK(config->db_pool_size == 8);
   CHECK(config->db_pipeline_connections == 2);  // one per two cores
+  CHECK(config->db_pipeline_write_connections == 8);  // two per core
   CHECK(parse_config(minimal(), 1)->db_pipeline_connections == 1);  // at least one
   CHECK(parse_config(minimal(), 3)->db_pipeline_connections == 1);
   CHECK(config->log_level == LogLevel::Info);
@@ -55,6 +56,7 @@ TEST_CASE("every variable is read when set") {
   env["BCRYPT_COST"] = "4";
   env["DB_POOL_SIZE"] = "3";
   env["DB_PIPELINE_CONNECTIONS"] = "0";
+  env["DB_PIPELINE_WRITE_CONNECTIONS"] = "5";
   env["THREADS"] = "2";
   env["LOG_LEVEL"] = "WARN";
   env["MAX_CONNECTIONS"] = "10";
@@ -71,6 +73,7 @@ TEST_CASE("every variable is read when set") {
   CHECK(config->bcrypt_cost == 4);
   CHECK(config->db_pool_size == 3);
   CHECK(config->db_pipeline_connections == 0);
+  CHECK(config->db_pipeline_write_connections == 5);
   CHECK(config->threads == 2);
   CHECK(config->log_level == LogLevel::Warn);
   CHECK(config->max_connections == 10);
@@ -138,7 +141,8 @@ TEST_CASE("numbers outside their range are refused with the variable named") {
   const std::pair<const char*, const char*> cases[] = {
       {"BCRYPT_COST", "3"},         {"BCRYPT_COST", "32"},  {"DB_POOL_SIZE", "0"},
       {"THREADS", "0"},             {"MAX_CONNECTIONS", "0"}, {"LOGIN_MAX_FAILURES", "-1"},
-      {"ADDRESS_MAX_FAILURES", "x"}, {"SIGNUP_PER_ADDRESS", "-5"}, {"DB_PIPELINE_CONNECTIONS", "-1"},
+      {"ADDRESS_MAX_FAILURES", "x"}, {"SIGNUP_PER_ADDRESS", "-5"}, {"DB_PIPELINE_CONNECTIONS", "-1"}, {"DB_PIPELINE_WRITE_CONNECTIONS", "-1"},
+      {"DB_PIPELINE_WRITE_CONNECTIONS", "65"},
       {"DB_PIPELINE_CONNECTIONS", "65"}};
   for (const auto& [name, value] : cases) {
     Environment env = minimal();

@@ -1,12 +1,18 @@
-// Token verify/issue (goal: each <= 2 us) and bcrypt hashing cost.
+// Token verify/issue (goal: each <= 2 us), bcrypt hashing cost, and the
+// equal-time login property: an unknown email and a wrong password should
+// cost the same (BM_login_unknown_email vs BM_login_wrong_password; the
+// unit tests only check, deterministically, that both verify one hash).
 
 #include <benchmark/benchmark.h>
 
 #include <string>
 #include <vector>
 
+#include "todo/core/auth_service.hpp"
 #include "todo/crypto/bcrypt_hasher.hpp"
 #include "todo/crypto/jwt_hs256.hpp"
+#include "todo/memory/in_process_login_throttle.hpp"
+#include "todo/memory/memory_user_repository.hpp"
 
 namespace {
 
@@ -98,5 +104,31 @@ void BM_BcryptVerify(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_BcryptVerify)->Arg(12)->Unit(benchmark::kMillisecond);
+
+// AuthService::login on the memory users with real bcrypt at cost 10; the
+// throttle's limits are out of reach so every call really verifies.
+struct LoginWorld {
+  FixedClock clock;
+  todo::memory::MemoryUserRepository users;
+  todo::crypto::BcryptHasher hasher{10};
+  todo::crypto::JwtHs256 tokens{clock, kSecret, {}};
+  todo::memory::InProcessLoginThrottle throttle{clock, todo::memory::ThrottleLimits{1 << 30, 1 << 30, 0}};
+  todo::core::AuthService auth{users, hasher, tokens, tokens, clock, throttle};
+  LoginWorld() {
+    (void)auth.signup(todo::core::SignupCommand{"known@example.com", "correct horse", std::nullopt, "127.0.0.1"});
+  }
+};
+
+void login_with(benchmark::State& state, const std::string& email) {
+  static LoginWorld world;
+  for (auto _ : state) {
+    auto refused = world.auth.login(todo::core::LoginCommand{email, "wrong password", "127.0.0.1"});
+    benchmark::DoNotOptimize(refused);
+  }
+}
+void BM_login_wrong_password(benchmark::State& state) { login_with(state, "known@example.com"); }
+void BM_login_unknown_email(benchmark::State& state) { login_with(state, "nobody@example.com"); }
+BENCHMARK(BM_login_wrong_password)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_login_unknown_email)->Unit(benchmark::kMillisecond);
 
 }  // namespace

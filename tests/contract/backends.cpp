@@ -34,7 +34,7 @@ PgBackend::PgBackend() {
 }
 
 void PgBackend::delete_user(core::UserId id) {
-  execute_sql(url(), "DELETE FROM users WHERE id = " + std::to_string(id));
+  execute_sql(url(), "DELETE FROM users WHERE id = " + std::to_string(id.value()));
 }
 
 }  // namespace todo::test

@@ -34,6 +34,7 @@ namespace todo::test {
 struct MemoryBackend {
   core::UserRepository& users() { return users_; }
   SyncTasks& tasks() { return sync_; }
+  core::TaskRepository& port() { return tasks_; }
   // Deletes a user and its tasks, as PostgreSQL's ON DELETE CASCADE does.
   void delete_user(core::UserId id) {
     REQUIRE(users_.remove(id));
@@ -52,6 +53,7 @@ struct PgBackend {
   PgBackend();
   core::UserRepository& users() { return users_; }
   SyncTasks& tasks() { return sync_; }
+  core::TaskRepository& port() { return tasks_; }
   // DELETE FROM users (its tasks go by ON DELETE CASCADE).
   void delete_user(core::UserId id);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backends.hpp"
+#include "id_arithmetic.hpp"
 
 namespace todo::test {
 

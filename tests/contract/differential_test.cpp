@@ -20,7 +20,7 @@ bool chance(std::mt19937& rng, int percent) {
 }
 
 std::string describe(const core::Task& t) {
-  std::string out = std::to_string(t.id) + "|" + std::to_string(t.user_id) + "|" + t.title + "|" +
+  std::string out = std::to_string(t.id.value()) + "|" + std::to_string(t.user_id.value()) + "|" + t.title + "|" +
                     (t.description ? "d:" + *t.description : "-") + "|" + (t.completed ? "c" : "o") + "|" +
                     core::to_string(t.priority) + "|" + core::join_tags(t.tags) + "|" +
                     (t.due_date ? core::format_timestamp(*t.due_date) : "-") + "|" +
@@ -49,7 +49,7 @@ TEST_CASE("memory and PostgreSQL list the same pages for random tasks, edits and
   const std::vector<core::Priority> priorities{core::Priority::High, core::Priority::Medium,
                                                core::Priority::Low};
 
-  core::UserId owners[2] = {0, 0};
+  core::UserId owners[2] = {};
   for (int i = 0; i < 2; ++i) {
     const std::string email = "user" + std::to_string(i) + "@example.com";
     owners[i] = add_user(memory.users(), email).id;

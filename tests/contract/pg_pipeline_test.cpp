@@ -1,6 +1,7 @@
-// The pipelined task-list reads (PgTaskRepository::enable_pipeline): the
-// same answers as the pool's reads under concurrency, lost connections
-// re-run through the pool, an outage answered quickly, and a clean stop.
+// The pipelined task statements (pg::Database::enable_pipeline): reads give
+// the pool's answers under concurrency and are re-run through the pool when
+// their connection is lost; writes answer once each and a lost one is
+// Unavailable, never run twice; an outage is answered quickly; a clean stop.
 
 #include <catch2/catch.hpp>
 
@@ -71,11 +72,12 @@ class EventLoop {
 
 // Collects asynchronous answers; wait() is bounded so a lost callback fails
 // the test instead of hanging it.
-class Answers {
+template <class T>
+class AnswersOf {
  public:
-  explicit Answers(std::size_t expected) : results_(expected) {}
-  std::function<void(core::Result<core::TaskPage>)> slot(std::size_t i) {
-    return [this, i](core::Result<core::TaskPage> page) {
+  explicit AnswersOf(std::size_t expected) : results_(expected) {}
+  std::function<void(core::Result<T>)> slot(std::size_t i) {
+    return [this, i](core::Result<T> page) {
       std::lock_guard lock(mutex_);
       if (results_[i]) ++duplicates_;
       results_[i].emplace(std::move(page));
@@ -87,16 +89,18 @@ class Answers {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, timeout, [this] { return done_ >= results_.size(); });
   }
-  const core::Result<core::TaskPage>& at(std::size_t i) const { return *results_[i]; }
+  const core::Result<T>& at(std::size_t i) const { return *results_[i]; }
   int duplicates() const { return duplicates_; }
 
  private:
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::vector<std::optional<core::Result<core::TaskPage>>> results_;
+  std::vector<std::optional<core::Result<T>>> results_;
   std::size_t done_ = 0;
   int duplicates_ = 0;
 };
+
+using Answers = AnswersOf<core::TaskPage>;
 
 struct Fixture {
   explicit Fixture(const std::string& name)
@@ -163,7 +167,7 @@ TEST_CASE("pipelined lists give the pool's answers, each exactly once, under con
           "[postgres][pipeline]") {
   Fixture f("pipeline_same");
   EventLoop loop;
-  f.database.enable_pipeline(loop.context(), 1);
+  f.database.enable_pipeline(loop.context(), 1, 1);
   constexpr std::size_t kCalls = 600;
   Answers answers(kCalls);
   std::vector<std::thread> submitters;
@@ -181,7 +185,7 @@ TEST_CASE("pipelined lists give the pool's answers, each exactly once, under con
   REQUIRE(answers.wait());
   CHECK(answers.duplicates() == 0);
   const pg::PipelineStats stats = f.database.pipeline_stats();
-  CHECK(stats.connections == 1);
+  CHECK(stats.connections == 2);  // one for reads, one for writes (opened on demand)
   CHECK(stats.open == 1);
   CHECK(stats.in_flight == 0);
   CHECK(stats.statements + stats.bypassed == kCalls);
@@ -199,7 +203,7 @@ TEST_CASE("reads on a pipelined connection the server terminated are re-run thro
           "[postgres][pipeline]") {
   Fixture f("pipeline_terminated");
   EventLoop loop;
-  f.database.enable_pipeline(loop.context(), 1);
+  f.database.enable_pipeline(loop.context(), 1, 1);
   // Only the pipelined connection: the pool's, which the lost reads are
   // re-run on, stay up (killing those too races the re-runs' reconnects).
   const std::string kill_pipeline =
@@ -223,8 +227,8 @@ TEST_CASE("reads on a pipelined connection the server terminated are re-run thro
       require_same(answers.at(i), f.list_pooled(f.ids[i % f.ids.size()], 0, f.query(static_cast<int>(i))));
     }
   }
-  // A later read goes through a fresh pipelined connection again.
-  std::this_thread::sleep_for(200ms);
+  // A later read goes through a fresh pipelined connection again, opening
+  // at most one.
   const auto before = test::query_int(
       f.url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
   Answers answers(1);
@@ -247,7 +251,7 @@ TEST_CASE("with the database stopped, pipelined lists answer Unavailable quickly
   }
   Fixture f("pipeline_outage");
   EventLoop loop;
-  f.database.enable_pipeline(loop.context(), 1);
+  f.database.enable_pipeline(loop.context(), 1, 1);
   {
     Answers warm(1);
     f.tasks.list(test::as_caller(f.ids[0], 0), f.query(0), warm.slot(0));
@@ -282,7 +286,7 @@ TEST_CASE("disabling the pipeline with reads outstanding drops their callbacks u
           "[postgres][pipeline]") {
   Fixture f("pipeline_stop");
   EventLoop loop;
-  f.database.enable_pipeline(loop.context(), 2);
+  f.database.enable_pipeline(loop.context(), 2, 1);
   {
     Answers warm(2);  // opens both connections while the loop runs
     f.tasks.list(test::as_caller(f.ids[0], 0), f.query(0), warm.slot(0));
@@ -304,4 +308,116 @@ TEST_CASE("disabling the pipeline with reads outstanding drops their callbacks u
   f.tasks.list(test::as_caller(f.ids[2], 0), f.query(2), [&page](core::Result<core::TaskPage> p) { page.emplace(std::move(p)); });
   REQUIRE(page);
   CHECK(page->has_value());
+}
+
+TEST_CASE("pipelined writes answer like the pool's, each exactly once, spread over their connections",
+          "[postgres][pipeline][writes]") {
+  Fixture f("pipeline_writes");
+  EventLoop loop;
+  f.database.enable_pipeline(loop.context(), 1, 2);
+  constexpr std::size_t kCalls = 300;
+  AnswersOf<core::Task> created(kCalls);
+  std::vector<std::thread> submitters;
+  for (int s = 0; s < 2; ++s) {
+    submitters.emplace_back([&, s] {
+      for (std::size_t i = static_cast<std::size_t>(s); i < kCalls; i += 2) {
+        core::NewTask task;
+        task.title = "written " + std::to_string(i);
+        task.tags = {"pipelined"};
+        f.tasks.create(test::as_caller(f.ids[i % f.ids.size()], 0), task, t0(), created.slot(i));
+      }
+    });
+  }
+  for (auto& t : submitters) t.join();
+  REQUIRE(created.wait());
+  CHECK(created.duplicates() == 0);
+  for (std::size_t i = 0; i < kCalls; ++i) {
+    INFO("call " << i);
+    REQUIRE(created.at(i));
+    CHECK(created.at(i)->title == "written " + std::to_string(i));
+    CHECK(created.at(i)->user_id == f.ids[i % f.ids.size()]);
+  }
+  CHECK(test::query_int(f.url, "SELECT count(*) FROM tasks WHERE tags = 'pipelined'") == kCalls);
+  CHECK(test::query_int(f.url, "SELECT count(DISTINCT title) FROM tasks WHERE tags = 'pipelined'") == kCalls);
+  // The counts the trigger keeps moved with them.
+  CHECK(test::query_int(f.url, "SELECT sum(task_count) FROM users") ==
+        test::query_int(f.url, "SELECT count(*) FROM tasks"));
+
+  // Update, toggle and delete go the same way; a stale token changes nothing.
+  const core::Task first = *created.at(0);
+  const core::Caller owner = test::as_caller(first.user_id, 0);
+  core::TaskPatch patch;
+  patch.title = "renamed";
+  AnswersOf<core::Task> changed(3);
+  f.tasks.update(owner, first.id, patch, t0(), changed.slot(0));
+  f.tasks.toggle_completed(owner, first.id, t0(), changed.slot(1));
+  f.tasks.update(test::as_caller(first.user_id, 7), first.id, patch, t0(), changed.slot(2));
+  REQUIRE(changed.wait());
+  REQUIRE(changed.at(0));
+  CHECK(changed.at(0)->title == "renamed");
+  REQUIRE(changed.at(1));
+  CHECK(changed.at(1)->completed);
+  REQUIRE_FALSE(changed.at(2));
+  CHECK(changed.at(2).error().code == core::ErrorCode::Unauthenticated);
+  AnswersOf<void> removed(1);
+  f.tasks.remove(owner, first.id, removed.slot(0));
+  REQUIRE(removed.wait());
+  CHECK(removed.at(0));
+  AnswersOf<void> again(1);
+  f.tasks.remove(owner, first.id, again.slot(0));
+  REQUIRE(again.wait());
+  REQUIRE_FALSE(again.at(0));
+  CHECK(again.at(0).error().code == core::ErrorCode::NotFound);
+
+  const pg::PipelineStats stats = f.database.pipeline_stats();
+  CHECK(stats.connections == 3);
+  CHECK(stats.in_flight == 0);
+  CHECK(stats.rerun == 0);
+  CHECK(stats.statements + stats.bypassed >= kCalls + 5);
+  loop.stop();
+  f.database.disable_pipeline();
+}
+
+TEST_CASE("a pipelined write lost with its connection is Unavailable and never run twice",
+          "[postgres][pipeline][writes]") {
+  Fixture f("pipeline_lost_writes");
+  EventLoop loop;
+  f.database.enable_pipeline(loop.context(), 1, 1);
+  const std::string kill_pipeline =
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+      " WHERE datname = current_database() AND application_name = 'todo-server-pipeline'";
+  std::size_t answered_ok = 0;
+  std::size_t answered_lost = 0;
+  for (int round = 0; round < 3; ++round) {
+    constexpr std::size_t kCalls = 200;
+    AnswersOf<core::Task> created(kCalls);
+    std::thread killer([&] { test::execute_sql(f.url, kill_pipeline); });
+    for (std::size_t i = 0; i < kCalls; ++i) {
+      core::NewTask task;
+      task.title = "round " + std::to_string(round) + " write " + std::to_string(i);
+      task.tags = {"lost"};
+      f.tasks.create(test::as_caller(f.ids[0], 0), task, t0(), created.slot(i));
+    }
+    killer.join();
+    REQUIRE(created.wait());
+    CHECK(created.duplicates() == 0);
+    for (std::size_t i = 0; i < kCalls; ++i) {
+      if (created.at(i)) {
+        ++answered_ok;
+      } else {
+        INFO("call " << i << ": " << created.at(i).error().message);
+        CHECK(created.at(i).error().code == core::ErrorCode::Unavailable);
+        ++answered_lost;
+      }
+    }
+  }
+  // Each write ran at most once: no title twice. Every acknowledged one is
+  // there; a lost one may or may not have committed (its outcome is unknown).
+  const auto rows = test::query_int(f.url, "SELECT count(*) FROM tasks WHERE tags = 'lost'");
+  CHECK(test::query_int(f.url, "SELECT count(DISTINCT title) FROM tasks WHERE tags = 'lost'") == rows);
+  CHECK(rows >= static_cast<std::int64_t>(answered_ok));
+  CHECK(rows <= static_cast<std::int64_t>(answered_ok + answered_lost));
+  CHECK(f.database.pipeline_stats().rerun == 0);  // writes are never re-run
+  loop.stop();
+  f.database.disable_pipeline();
 }

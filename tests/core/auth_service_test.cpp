@@ -91,7 +91,7 @@ struct AuthFixture {
 TEST_CASE("signup returns a token for the new user and the user", "[auth][signup]") {
   AuthFixture f;
   const AuthSession s = f.signup_ok("alice@example.com", kPassword, "alice");
-  CHECK(s.user.id > 0);
+  CHECK(s.user.id.value() > 0);
   CHECK(s.user.email == "alice@example.com");
   CHECK(s.user.username == std::string("alice"));
   CHECK(s.user.created_at == f.clock.now());
@@ -228,6 +228,29 @@ TEST_CASE("login verifies a hash for an unknown email as for a wrong password", 
   CHECK(f.hasher.verify_calls() == before_unknown + 1);
 }
 
+// The equal-time property, deterministically: both failures cost exactly
+// one verification against a hash made by the configured hasher (in
+// production BcryptHasher at BCRYPT_COST, so the same cost), and the dummy
+// is made once, not per request. The timings themselves are measured in
+// tests/bench (crypto_bench: BM_login_*), not asserted here.
+TEST_CASE("an unknown email is verified against a hash the configured hasher made, made once",
+          "[auth][login]") {
+  AuthFixture f;
+  f.signup_ok("alice@example.com");
+  CHECK_FALSE(f.login("alice@example.com", "wrong password").has_value());
+  const std::string real = f.hasher.last_verified_hash();
+  const int hashes = f.hasher.hash_calls();
+  for (int i = 0; i < 3; ++i) {
+    const int verifies = f.hasher.verify_calls();
+    CHECK_FALSE(f.login("nobody" + std::to_string(i) + "@example.com", "wrong password").has_value());
+    CHECK(f.hasher.verify_calls() == verifies + 1);
+    const std::string dummy = f.hasher.last_verified_hash();
+    CHECK(dummy.substr(0, todo::test::FakeHasher::kPrefix.size()) == todo::test::FakeHasher::kPrefix);
+    CHECK(dummy != real);
+  }
+  CHECK(f.hasher.hash_calls() <= hashes + 1);
+}
+
 TEST_CASE("login refuses a password over 72 bytes instead of truncating it", "[auth][login]") {
   AuthFixture f;
   f.signup_ok("alice@example.com", repeat("p", 72));
@@ -336,7 +359,7 @@ TEST_CASE("authenticate refuses the token of a user who no longer exists", "[aut
 
   // Nor a well-formed token for an id that never existed.
   const long long now = to_unix_seconds(f.clock.now());
-  const std::string forged = FakeTokens::encode(TokenClaims{999, "x@example.com", 0, now, now + 60});
+  const std::string forged = FakeTokens::encode(TokenClaims{UserId(999), "x@example.com", 0, now, now + 60});
   CHECK(code_of(f.auth.authenticate(forged)) == "Unauthenticated");
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "support/id_arithmetic.hpp"
 #include "todo/core/error.hpp"
 #include "todo/core/result.hpp"
 #include "todo/core/task.hpp"

@@ -22,8 +22,8 @@ using todo::test::code_of;
 
 namespace {
 
-constexpr UserId kOwner = 7;
-constexpr UserId kOther = 8;
+constexpr UserId kOwner(7);
+constexpr UserId kOther(8);
 
 Timestamp t0() { return from_unix_seconds(1'780'000'000); }
 Timestamp minutes_after_t0(long long m) { return t0() + std::chrono::minutes(m); }
@@ -97,7 +97,7 @@ TEST_CASE("user repository assigns ids and finds users by id and email", "[memor
   const auto b = users.create(new_user("b@example.com"));
   REQUIRE(a.has_value());
   REQUIRE(b.has_value());
-  CHECK(a->id > 0);
+  CHECK(a->id.value() > 0);
   CHECK(b->id != a->id);
   CHECK(a->token_version == 0);
   CHECK(a->username == std::string("alice"));
@@ -108,10 +108,10 @@ TEST_CASE("user repository assigns ids and finds users by id and email", "[memor
 
 TEST_CASE("user repository reports unknown ids and emails as NotFound", "[memory][users]") {
   MemoryUserRepository users;
-  CHECK(code_of(users.find_by_id(1)) == "NotFound");
+  CHECK(code_of(users.find_by_id(UserId(1))) == "NotFound");
   CHECK(code_of(users.find_by_email("nobody@example.com")) == "NotFound");
-  CHECK(code_of(users.bump_token_version(1)) == "NotFound");
-  CHECK(code_of(users.set_password(1, "fake$x")) == "NotFound");
+  CHECK(code_of(users.bump_token_version(UserId(1))) == "NotFound");
+  CHECK(code_of(users.set_password(UserId(1), "fake$x")) == "NotFound");
 }
 
 TEST_CASE("user repository refuses a duplicate email case-insensitively", "[memory][users]") {

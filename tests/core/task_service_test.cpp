@@ -168,7 +168,7 @@ TEST_CASE("a revoked session or a gone user is Unauthenticated on every call, af
   const auto kept = f.tasks.get(renewed, mine.id);
   REQUIRE(kept);
   CHECK_FALSE(kept->completed);
-  CHECK(code_of(f.tasks.get(Caller(999, TokenVersion(0)), mine.id)) == "Unauthenticated");
+  CHECK(code_of(f.tasks.get(Caller(UserId(999), TokenVersion(0)), mine.id)) == "Unauthenticated");
 }
 
 TEST_CASE("list validates its window", "[tasks][list]") {
@@ -225,7 +225,7 @@ TEST_CASE("update keeps, clears or sets each field and moves updated_at only", "
   REQUIRE(code_of(refused) == "InvalidArgument");
   CHECK(field_names(refused.error()) == std::vector<std::string>{"tags", "title"});
   CHECK(f.tasks.get(f.alice, t.id)->title == "Renamed");
-  CHECK(code_of(f.tasks.update(f.alice, t.id + 100, keep)) == "NotFound");
+  CHECK(code_of(f.tasks.update(f.alice, TaskId(t.id.value() + 100), keep)) == "NotFound");
 }
 
 TEST_CASE("complete sets a given value and toggles without one", "[tasks][complete]") {
@@ -235,7 +235,7 @@ TEST_CASE("complete sets a given value and toggles without one", "[tasks][comple
   CHECK_FALSE(f.tasks.complete(f.alice, t.id)->completed);
   CHECK(f.tasks.complete(f.alice, t.id, true)->completed);
   CHECK(f.tasks.complete(f.alice, t.id, true)->completed);
-  CHECK(code_of(f.tasks.complete(f.alice, 0)) == "NotFound");
+  CHECK(code_of(f.tasks.complete(f.alice, TaskId(0))) == "NotFound");
 }
 
 TEST_CASE("remove deletes the task once", "[tasks][remove]") {

@@ -42,19 +42,19 @@ TEST_CASE("fake tokens round-trip every claim, emails with dots included", "[fak
   ManualClock clock;
   FakeTokens tokens(clock);
   const long long now = to_unix_seconds(clock.now());
-  const TokenClaims claims{42, "first.last@mail.example.com", 3, now, now + 60};
+  const TokenClaims claims{UserId(42), "first.last@mail.example.com", 3, now, now + 60};
   const auto token = tokens.issue(claims);
   REQUIRE(token.has_value());
   CHECK(tokens.issued() == 1);
   const auto back = tokens.verify(*token);
   REQUIRE(back.has_value());
-  CHECK(back->user_id == 42);
+  CHECK(back->user_id == UserId(42));
   CHECK(back->email == "first.last@mail.example.com");
   CHECK(back->token_version == 3);
   CHECK(back->issued_at == now);
   CHECK(back->expires_at == now + 60);
 
-  const auto no_iat = tokens.verify(FakeTokens::encode(TokenClaims{1, "a@b.co", 0, std::nullopt, now + 60}));
+  const auto no_iat = tokens.verify(FakeTokens::encode(TokenClaims{UserId(1), "a@b.co", 0, std::nullopt, now + 60}));
   REQUIRE(no_iat.has_value());
   CHECK_FALSE(no_iat->issued_at.has_value());
 }
@@ -63,7 +63,7 @@ TEST_CASE("fake tokens refuse tampered and malformed tokens", "[fakes]") {
   ManualClock clock;
   FakeTokens tokens(clock);
   const long long now = to_unix_seconds(clock.now());
-  const std::string good = FakeTokens::encode(TokenClaims{42, "a@b.co", 0, now, now + 60});
+  const std::string good = FakeTokens::encode(TokenClaims{UserId(42), "a@b.co", 0, now, now + 60});
   std::string other_user = good;
   other_user.replace(4, 2, "43");
   for (const std::string& bad : {std::string(), std::string("tok."), std::string("garbage"), other_user,
@@ -77,7 +77,7 @@ TEST_CASE("fake tokens expire at exp by the injected clock", "[fakes]") {
   ManualClock clock;
   FakeTokens tokens(clock);
   const long long now = to_unix_seconds(clock.now());
-  const std::string token = FakeTokens::encode(TokenClaims{1, "a@b.co", 0, now, now + 10});
+  const std::string token = FakeTokens::encode(TokenClaims{UserId(1), "a@b.co", 0, now, now + 10});
   clock.advance(std::chrono::seconds(9));
   CHECK(tokens.verify(token).has_value());
   clock.advance(std::chrono::seconds(1));

@@ -24,6 +24,7 @@
 #include "support/fake_tokens.hpp"
 #include "todo/core/auth_service.hpp"
 #include "todo/core/task_service.hpp"
+#include "todo/core/blocking_task_service.hpp"
 #include "todo/http/handler.hpp"
 #include "todo/memory/in_process_login_throttle.hpp"
 #include "todo/memory/manual_clock.hpp"
@@ -55,9 +56,10 @@ struct World {
     auto session = auth.signup(signup);
     if (!session) std::abort();
     token = session.value().access_token;
-    todo::core::CreateTaskCommand cmd;
-    cmd.title = std::optional<std::string>("first task");
-    if (!tasks.create(session.value().user.id, cmd)) std::abort();
+    todo::core::NewTask first;
+    first.title = "first task";
+    const todo::core::Caller ada = todo::core::caller_of(session.value().user);
+    if (!todo::core::BlockingTaskService(tasks).create(ada, first)) std::abort();
   }
 
   static todo::http::HandlerOptions options() {

@@ -21,8 +21,8 @@ namespace {
 // What the endpoint wrote before the writer: a Boost.JSON object per task.
 json::object reference(const Task& task) {
   json::object o;
-  o["id"] = task.id;
-  o["user_id"] = task.user_id;
+  o["id"] = task.id.value();
+  o["user_id"] = task.user_id.value();
   o["title"] = task.title;
   o["description"] = task.description ? json::value(*task.description) : json::value(nullptr);
   o["completed"] = task.completed;
@@ -36,8 +36,8 @@ json::object reference(const Task& task) {
 
 Task sample(std::string title) {
   Task task;
-  task.id = 9'007'199'254'740'993;  // beyond a double's exact integers
-  task.user_id = 1;
+  task.id = todo::core::TaskId(9'007'199'254'740'993);  // beyond a double's exact integers
+  task.user_id = todo::core::UserId(1);
   task.title = std::move(title);
   task.created_at = todo::core::from_unix_seconds(1'764'000'000);
   task.updated_at = task.created_at + std::chrono::microseconds(123'456);

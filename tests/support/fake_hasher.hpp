@@ -3,6 +3,7 @@
 // would make the core suite take minutes. Not a hash in any security sense.
 
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -25,10 +26,14 @@ class FakeHasher final : public core::PasswordHasher {
   // unknown email (equal timing) and never when throttled.
   int hash_calls() const noexcept { return hash_calls_.load(); }
   int verify_calls() const noexcept { return verify_calls_.load(); }
+  // The hash the last verify() compared against.
+  std::string last_verified_hash() const;
 
  private:
   std::atomic<int> hash_calls_{0};
   std::atomic<int> verify_calls_{0};
+  mutable std::mutex last_mutex_;
+  std::string last_verified_;
 };
 
 }  // namespace todo::test

@@ -48,7 +48,7 @@ core::Error bad_token() { return core::Error::unauthenticated("Could not validat
 
 std::string FakeTokens::encode(const core::TokenClaims& claims) {
   std::string payload(kTokenPrefix);
-  payload += std::to_string(claims.user_id);
+  payload += std::to_string(claims.user_id.value());
   payload += '.';
   payload += claims.email;
   payload += '.';
@@ -86,7 +86,7 @@ core::Result<core::TokenClaims> FakeTokens::verify(std::string_view token) const
   const auto version = to_int(*ver);
   const auto expires = to_int(*exp);
   if (!sub || !version || !expires) return bad_token();
-  claims.user_id = *sub;
+  claims.user_id = core::UserId(*sub);
   claims.email = std::string(rest.substr(sub_end + 1));
   claims.token_version = *version;
   claims.expires_at = *expires;

@@ -18,7 +18,7 @@ namespace todo::test {
 
 // A new task with its owner and creation time, as the tests describe one.
 struct TaskDraft {
-  core::UserId user_id = 0;
+  core::UserId user_id;
   std::string title;
   std::optional<std::string> description;
   bool completed = false;

@@ -45,8 +45,11 @@ bool check_header(std::vector<JsonMember>& members) {
 // A positive decimal id without sign, leading zero or overflow.
 bool parse_subject(std::string_view s, core::UserId& out) {
   if (s.empty() || s.size() > 19 || s.front() == '0') return false;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && end == s.data() + s.size() && out > 0;
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+  if (ec != std::errc() || end != s.data() + s.size() || id <= 0) return false;
+  out = core::UserId(id);
+  return true;
 }
 
 // NumericDate (RFC 7519 §2): seconds, possibly with a fraction (python-jose
@@ -106,7 +109,7 @@ JwtHs256::JwtHs256(const core::Clock& clock, std::string_view secret,
 }
 
 core::Result<std::string> JwtHs256::issue(const core::TokenClaims& claims) {
-  if (claims.user_id <= 0 || claims.token_version < 0) {
+  if (claims.user_id.value() <= 0 || claims.token_version < 0) {
     return core::Error::internal("cannot issue a token for these claims");
   }
   const std::int64_t iat = claims.issued_at.value_or(now_seconds(clock_));
@@ -114,7 +117,7 @@ core::Result<std::string> JwtHs256::issue(const core::TokenClaims& claims) {
   std::string payload;
   payload.reserve(96 + claims.email.size());
   payload.append(R"({"sub":")");
-  append_int(payload, claims.user_id);
+  append_int(payload, claims.user_id.value());
   payload.append(R"(","email":)");
   core::append_json_string(payload, claims.email);
   payload.append(R"(,"iat":)");

@@ -76,7 +76,7 @@ class Answer {
     response.route = s.route;
     try {
       if (s.exchange) {
-        response.log_user_id = s.exchange->user_id;
+        response.log_user_id = s.exchange->user_id.value();
         decorate(s.exchange->request, s.exchange->target.path, s.exchange->options, response);
       }
     } catch (...) {  // NOLINT(bugprone-empty-catch): only allocation fails here; the answer stands
@@ -106,7 +106,7 @@ Handler::Handler(core::AuthService& auth, core::TaskService& tasks, HandlerOptio
 Handler::Routed Handler::route(Request request) const {
   Routed routed;
   try {
-    auto x = std::make_shared<Exchange>(Exchange{auth_, tasks_, options_, std::move(request), {}, {}, 0});
+    auto x = std::make_shared<Exchange>(Exchange{auth_, tasks_, options_, std::move(request), {}, {}, {}});
     x->target = split_target(x->request.target);
     routed.exchange_ = x;
     if (is_preflight(x->request)) {

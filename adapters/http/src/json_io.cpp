@@ -189,7 +189,7 @@ void append_timestamp(std::string& out, const std::optional<core::Timestamp>& t)
 
 void append_user_json(std::string& out, const core::User& user) {
   out += "{\"id\":";
-  append_int(out, user.id);
+  append_int(out, user.id.value());
   out += ",\"email\":";
   core::append_json_string(out, user.email);
   out += ",\"username\":";
@@ -367,9 +367,9 @@ std::string user_json(const core::User& user) {
 
 void append_task_json(std::string& out, const core::Task& task) {
   out += "{\"id\":";
-  append_int(out, task.id);
+  append_int(out, task.id.value());
   out += ",\"user_id\":";
-  append_int(out, task.user_id);
+  append_int(out, task.user_id.value());
   out += ",\"title\":";
   core::append_json_string(out, task.title);
   out += ",\"description\":";

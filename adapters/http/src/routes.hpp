@@ -27,7 +27,7 @@ struct Exchange {
   RouteMatch match;
   // Who the request turned out to be from, for the access log: set when a
   // token was accepted or a login/sign-up succeeded.
-  core::UserId user_id = 0;
+  core::UserId user_id;
 };
 
 using Reply = std::function<void(Response)>;

@@ -36,10 +36,12 @@ std::optional<Response> bad_task_id(std::string_view raw, core::TaskId& id) {
     return validation_response(
         {{"task_id", "Input should be a valid integer, unable to parse string as an integer", "int_parsing"}}, "path");
   }
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-  if (negative || ec != std::errc{} || end != digits.data() + digits.size() || id <= 0) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (negative || ec != std::errc{} || end != digits.data() + digits.size() || value <= 0) {
     return detail_response(404, "Task not found");
   }
+  id = core::TaskId(value);
   return std::nullopt;
 }
 
@@ -110,7 +112,7 @@ void create_task(const std::shared_ptr<Exchange>& x, const core::Caller& caller,
   x->tasks.create(caller, *valid,
                   answer_with<core::Task>(x, caller.user_id(), std::move(reply), [](const core::Task& created) {
                     Response response = task_answer(201, created);
-                    response.set_header("Location", "/api/tasks/" + std::to_string(created.id));
+                    response.set_header("Location", "/api/tasks/" + std::to_string(created.id.value()));
                     return response;
                   }));
 }
@@ -164,7 +166,7 @@ void answer_task_route(const std::shared_ptr<Exchange>& x, Reply reply) {
   if (endpoint == Endpoint::ListTasks) return list_tasks(x, *caller, std::move(reply));
   if (endpoint == Endpoint::CreateTask) return create_task(x, *caller, std::move(reply));
 
-  core::TaskId id = 0;
+  core::TaskId id;
   if (auto refused = bad_task_id(x->match.path_param, id)) return reply(refused_unless_revoked(*x, std::move(*refused)));
   const auto task_answer_200 = [](const core::Task& task) { return task_answer(200, task); };
   switch (endpoint) {

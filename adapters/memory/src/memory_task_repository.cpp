@@ -108,7 +108,8 @@ void MemoryTaskRepository::remove(const core::Caller& caller, core::TaskId id, c
 Result<Task> MemoryTaskRepository::create_now(const core::Caller& caller, const core::NewTask& task,
                                               core::Timestamp now) {
   const std::lock_guard lock(mutex_);
-  Task t{next_id_++, caller.user_id(), task.title, task.description, task.completed, task.priority, task.tags,
+  const core::TaskId id(next_id_++);
+  Task t{id, caller.user_id(), task.title, task.description, task.completed, task.priority, task.tags,
          task.due_date, now, now};
   tasks_.emplace(t.id, t);
   return t;

@@ -17,7 +17,7 @@ Result<User> MemoryUserRepository::create(const core::NewUser& user) {
     username_key = core::ascii_lower(*user.username);
     if (by_username_.count(username_key) != 0) return Error::already_exists("username already taken");
   }
-  User created{next_id_++, user.email, user.username, user.password_hash, 0, user.created_at};
+  User created{core::UserId(next_id_++), user.email, user.username, user.password_hash, 0, user.created_at};
   by_email_.emplace(email_key, created.id);
   if (user.username) by_username_.emplace(username_key, created.id);
   users_.emplace(created.id, created);

@@ -9,8 +9,9 @@ namespace todo::pg {
 Database::Database(Pool& pool) : impl_(std::make_unique<Impl>(pool)) {}
 Database::~Database() = default;
 Pool& Database::pool() noexcept { return impl_->pool(); }
-void Database::enable_pipeline(boost::asio::io_context& context, std::size_t connections) {
-  impl_->enable_pipeline(context, connections);
+void Database::enable_pipeline(boost::asio::io_context& context, std::size_t read_connections,
+                               std::size_t write_connections) {
+  impl_->enable_pipeline(context, read_connections, write_connections);
 }
 void Database::disable_pipeline() noexcept { impl_->disable_pipeline(); }
 PipelineStats Database::pipeline_stats() const noexcept { return impl_->pipeline_stats(); }
@@ -22,19 +23,26 @@ void Database::Impl::pipeline_statements(const std::vector<Statement>& statement
   pipelined_.insert(pipelined_.end(), statements.begin(), statements.end());
 }
 
-void Database::Impl::enable_pipeline(boost::asio::io_context& context, std::size_t connections) {
-  pipeline_ = std::make_unique<Pipeline>(pool_, context, connections, pipelined_);
+void Database::Impl::enable_pipeline(boost::asio::io_context& context, std::size_t read_connections,
+                                     std::size_t write_connections) {
+  if (read_connections > 0) reads_ = std::make_unique<Pipeline>(pool_, context, read_connections, pipelined_);
+  if (write_connections > 0) writes_ = std::make_unique<Pipeline>(pool_, context, write_connections, pipelined_);
 }
 
-void Database::Impl::disable_pipeline() noexcept { pipeline_.reset(); }
+void Database::Impl::disable_pipeline() noexcept {
+  reads_.reset();
+  writes_.reset();
+}
 
 PipelineStats Database::Impl::pipeline_stats() const noexcept {
   PipelineStats stats;
-  if (!pipeline_) return stats;
-  stats.connections = pipeline_->connections();
-  stats.open = pipeline_->open();
-  stats.in_flight = pipeline_->in_flight();
-  stats.statements = pipeline_->statements();
+  for (const Pipeline* pipeline : {reads_.get(), writes_.get()}) {
+    if (pipeline == nullptr) continue;
+    stats.connections += pipeline->connections();
+    stats.open += pipeline->open();
+    stats.in_flight += pipeline->in_flight();
+    stats.statements += pipeline->statements();
+  }
   stats.rerun = rerun_.load(std::memory_order_relaxed);
   stats.bypassed = bypassed_.load(std::memory_order_relaxed);
   return stats;
@@ -45,7 +53,8 @@ core::Result<ResultPtr> Database::Impl::run_pooled(const Statement& statement, c
 }
 
 void Database::Impl::run(const Statement& statement, const Params& params, Retry retry, const Reply& reply) {
-  if (pipeline_) {
+  Pipeline* const pipeline = retry == Retry::OnceIfLost ? reads_.get() : writes_.get();
+  if (pipeline != nullptr) {
     // `statement` has static storage; the parameters are kept for a re-run.
     Pipeline::Done finish = [this, &statement, params, retry, reply](core::Result<ResultPtr> result, bool lost) {
       if (lost && retry == Retry::OnceIfLost) {
@@ -57,7 +66,7 @@ void Database::Impl::run(const Statement& statement, const Params& params, Retry
     };
     // Not taken means not sent (submit's contract), so even a write may
     // go through the pool instead.
-    if (pipeline_->submit(statement, params, finish)) return;
+    if (pipeline->submit(statement, params, finish)) return;
     bypassed_.fetch_add(1, std::memory_order_relaxed);
   }
   reply(run_pooled(statement, params, retry));

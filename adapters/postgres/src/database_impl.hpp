@@ -34,7 +34,8 @@ class Database::Impl {
   // the pool; a write so lost is Unavailable, never retried.
   void run(const Statement& statement, const Params& params, Retry retry, const Reply& reply);
 
-  void enable_pipeline(boost::asio::io_context& context, std::size_t connections);
+  void enable_pipeline(boost::asio::io_context& context, std::size_t read_connections,
+                       std::size_t write_connections);
   void disable_pipeline() noexcept;
   PipelineStats pipeline_stats() const noexcept;
 
@@ -43,7 +44,8 @@ class Database::Impl {
 
   Pool& pool_;
   std::vector<Statement> pipelined_;
-  std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<Pipeline> reads_;   // Retry::OnceIfLost statements
+  std::unique_ptr<Pipeline> writes_;  // Retry::Never statements
   std::atomic<std::uint64_t> rerun_{0};
   std::atomic<std::uint64_t> bypassed_{0};
 };

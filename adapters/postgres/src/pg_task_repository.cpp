@@ -31,8 +31,8 @@ std::optional<std::string> joined_tags(const std::vector<std::string>& tags) {
 // The ten task columns, in the statements' order, from `row`.
 core::Task task_from_row(const Rows& rows, int row) {
   core::Task task;
-  task.id = rows.int8(row, 0);
-  task.user_id = rows.int8(row, 1);
+  task.id = core::TaskId(rows.int8(row, 0));
+  task.user_id = core::UserId(rows.int8(row, 1));
   task.title = rows.text(row, 2);
   task.description = rows.optional_text(row, 3);
   task.completed = rows.boolean(row, 4);
@@ -121,7 +121,7 @@ PgTaskRepository::PgTaskRepository(Database& database) : database_(database) {
 void PgTaskRepository::create(const core::Caller& caller, const core::NewTask& task, core::Timestamp now,
                               core::Completion<core::Task> done) {
   Params params;
-  params.int8(caller.user_id())
+  params.int8(caller.user_id().value())
       .text(task.title)
       .optional_text(task.description)
       .boolean(task.completed)
@@ -135,14 +135,14 @@ void PgTaskRepository::create(const core::Caller& caller, const core::NewTask& t
 
 void PgTaskRepository::get(const core::Caller& caller, core::TaskId id, core::Completion<core::Task> done) {
   Params params;
-  params.int8(id).int8(caller.user_id()).int8(caller.token_version().value());
+  params.int8(id.value()).int8(caller.user_id().value()).int8(caller.token_version().value());
   run(database_, kGetTask, params, Retry::OnceIfLost, std::move(done), checked_task);
 }
 
 void PgTaskRepository::list(const core::Caller& caller, const core::TaskQuery& query,
                             core::Completion<core::TaskPage> done) {
   Params params;
-  params.int8(caller.user_id());
+  params.int8(caller.user_id().value());
   optional_bool(params, query.completed);
   optional_priority(params, query.priority);
   params.optional_text(query.tag).optional_text(query.search);
@@ -154,7 +154,7 @@ void PgTaskRepository::list(const core::Caller& caller, const core::TaskQuery& q
 void PgTaskRepository::update(const core::Caller& caller, core::TaskId id, const core::TaskPatch& patch,
                               core::Timestamp now, core::Completion<core::Task> done) {
   Params params;
-  params.int8(id).int8(caller.user_id()).optional_text(patch.title);
+  params.int8(id.value()).int8(caller.user_id().value()).optional_text(patch.title);
   params.boolean(!patch.description.is_keep()).optional_text(patch.description.new_value());
   optional_bool(params, patch.completed);
   optional_priority(params, patch.priority);
@@ -168,13 +168,13 @@ void PgTaskRepository::update(const core::Caller& caller, core::TaskId id, const
 void PgTaskRepository::toggle_completed(const core::Caller& caller, core::TaskId id, core::Timestamp now,
                                         core::Completion<core::Task> done) {
   Params params;
-  params.int8(id).int8(caller.user_id()).timestamp(now).int8(caller.token_version().value());
+  params.int8(id.value()).int8(caller.user_id().value()).timestamp(now).int8(caller.token_version().value());
   run(database_, kToggleTask, params, Retry::Never, std::move(done), checked_task);
 }
 
 void PgTaskRepository::remove(const core::Caller& caller, core::TaskId id, core::Completion<void> done) {
   Params params;
-  params.int8(id).int8(caller.user_id()).int8(caller.token_version().value());
+  params.int8(id.value()).int8(caller.user_id().value()).int8(caller.token_version().value());
   run(database_, kDeleteTask, params, Retry::Never, std::move(done), deleted);
 }
 

@@ -38,7 +38,7 @@ RETURNING id, email, username, password_hash, token_version, created_at
 
 core::User user_from_row(const Rows& rows, int row) {
   core::User user;
-  user.id = rows.int8(row, 0);
+  user.id = core::UserId(rows.int8(row, 0));
   user.email = rows.text(row, 1);
   user.username = rows.optional_text(row, 2);
   user.password_hash = rows.text(row, 3);
@@ -76,7 +76,7 @@ core::Result<core::User> PgUserRepository::create(const core::NewUser& user) {
 
 core::Result<core::User> PgUserRepository::find_by_id(core::UserId id) {
   return with_connection(pool_, Retry::OnceIfLost, [&](Connection& c) {
-    return single_user(c.exec(kUserById, Params{}.int8(id)));
+    return single_user(c.exec(kUserById, Params{}.int8(id.value())));
   });
 }
 
@@ -88,14 +88,14 @@ core::Result<core::User> PgUserRepository::find_by_email(std::string_view email)
 
 core::Result<core::User> PgUserRepository::bump_token_version(core::UserId id) {
   return with_connection(pool_, Retry::Never, [&](Connection& c) {
-    return single_user(c.exec(kBumpTokenVersion, Params{}.int8(id)));
+    return single_user(c.exec(kBumpTokenVersion, Params{}.int8(id.value())));
   });
 }
 
 core::Result<core::User> PgUserRepository::set_password(core::UserId id,
                                                          std::string_view password_hash) {
   return with_connection(pool_, Retry::Never, [&](Connection& c) {
-    return single_user(c.exec(kSetPassword, Params{}.int8(id).text(password_hash)));
+    return single_user(c.exec(kSetPassword, Params{}.int8(id.value()).text(password_hash)));
   });
 }
 

@@ -13,16 +13,14 @@
 
 namespace todo::core {
 
-using TaskId = std::int64_t;
-
 enum class Priority { High, Medium, Low };  // declaration order is sort order (asc = high first)
 
 const char* to_string(Priority p) noexcept;                  // "high" | "medium" | "low"
 std::optional<Priority> parse_priority(std::string_view s);  // exact, lower-case
 
 struct Task {
-  TaskId id = 0;
-  UserId user_id = 0;
+  TaskId id;
+  UserId user_id;
   std::string title;
   std::optional<std::string> description;
   bool completed = false;

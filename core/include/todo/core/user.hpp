@@ -5,14 +5,13 @@
 #include <optional>
 #include <string>
 
+#include "todo/core/ids.hpp"
 #include "todo/core/time.hpp"
 
 namespace todo::core {
 
-using UserId = std::int64_t;
-
 struct User {
-  UserId id = 0;
+  UserId id;
   std::string email;
   std::optional<std::string> username;
   std::string password_hash;

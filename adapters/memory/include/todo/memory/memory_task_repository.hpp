@@ -44,7 +44,7 @@ class MemoryTaskRepository final : public core::TaskRepository {
   core::UserRepository& users_;
   std::mutex mutex_;
   std::map<core::TaskId, core::Task> tasks_;
-  core::TaskId next_id_ = 1;
+  std::int64_t next_id_ = 1;
 };
 
 }  // namespace todo::memory

@@ -28,7 +28,7 @@ class MemoryUserRepository final : public core::UserRepository {
   std::map<core::UserId, core::User> users_;
   std::map<std::string, core::UserId> by_email_;     // lower-case email
   std::map<std::string, core::UserId> by_username_;  // lower-case username
-  core::UserId next_id_ = 1;
+  std::int64_t next_id_ = 1;
 };
 
 }  // namespace todo::memory

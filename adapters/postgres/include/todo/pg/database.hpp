@@ -1,11 +1,14 @@
 #pragma once
 // How the PostgreSQL repositories run their statements: the connection
 // layer. By default a statement runs on a pooled connection on the calling
-// thread. With the pipeline enabled, the task statements go over a few
-// dedicated connections in libpq's pipeline mode, whose results an Asio
-// event loop reads when they arrive, so no thread waits for the database
-// (docs/decisions/0007). The repositories see neither: they hand over a
-// statement and a completion.
+// thread. With pipelining enabled, the task statements go over dedicated
+// connections in libpq's pipeline mode, whose results an Asio event loop
+// reads when they arrive, so no thread waits for the database
+// (docs/decisions/0007, 0008). Reads and writes have connections of their
+// own: reads want few (more statements per network read), writes want
+// several (one backend commits one statement at a time, so only commits on
+// different backends share a WAL flush). The repositories see none of it:
+// they hand over a statement and a completion.
 
 #include <cstddef>
 #include <cstdint>
@@ -21,7 +24,7 @@ namespace todo::pg {
 
 // The pipelined statements' figures, for metrics; each read on its own, lock-free.
 struct PipelineStats {
-  std::size_t connections = 0;   // DB_PIPELINE_CONNECTIONS (0: pipelining off)
+  std::size_t connections = 0;   // DB_PIPELINE_CONNECTIONS + DB_PIPELINE_WRITE_CONNECTIONS
   std::size_t open = 0;          // pipelined connections open now
   std::size_t in_flight = 0;     // statements sent, result not yet handed over
   std::uint64_t statements = 0;  // statements sent on a pipelined connection
@@ -38,11 +41,14 @@ class Database {
 
   Pool& pool() noexcept;
 
-  // From now on the registered statements go over `connections` pipelined
-  // connections (opened on demand with the pool's settings, not counted in
-  // its size), read by `context`'s threads. Call before `context` runs, and
-  // disable_pipeline() after it stopped and before it is destroyed.
-  void enable_pipeline(boost::asio::io_context& context, std::size_t connections);
+  // From now on the registered statements go over pipelined connections
+  // (opened on demand with the pool's settings, not counted in its size),
+  // read by `context`'s threads: reads over `read_connections`, writes over
+  // `write_connections`; 0 leaves that kind on the pool. Call before
+  // `context` runs, and disable_pipeline() after it stopped and before it
+  // is destroyed.
+  void enable_pipeline(boost::asio::io_context& context, std::size_t read_connections,
+                       std::size_t write_connections);
   // Closes the pipelined connections; completions still owed are dropped.
   void disable_pipeline() noexcept;
   // Zeros when pipelining is off. Call between enable and disable only from

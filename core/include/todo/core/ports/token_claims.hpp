@@ -10,7 +10,7 @@
 namespace todo::core {
 
 struct TokenClaims {
-  UserId user_id = 0;
+  UserId user_id;
   std::string email;
   std::int64_t token_version = 0;        // absent in the token = 0
   std::optional<std::int64_t> issued_at;  // Unix seconds; absent in old tokens
