@@ -24,7 +24,7 @@ using namespace todo::core;
 struct Sessions {
   std::mutex mutex;
   std::map<UserId, std::int64_t> versions;
-  UserId next = 1;
+  std::int64_t next = 1;
 };
 
 class VectorTaskRepository final : public TaskRepository {
@@ -34,7 +34,7 @@ class VectorTaskRepository final : public TaskRepository {
   void create(const Caller& caller, const NewTask& task, Timestamp now, Completion<Task> done) override {
     const std::lock_guard lock(mutex_);
     if (!current(caller)) return done(Error::unauthenticated("session ended"));
-    tasks_.push_back(Task{next_id_++, caller.user_id(), task.title, task.description, task.completed, task.priority,
+    tasks_.push_back(Task{TaskId(next_id_++), caller.user_id(), task.title, task.description, task.completed, task.priority,
                           task.tags, task.due_date, now, now});
     done(tasks_.back());
   }
@@ -149,7 +149,7 @@ class VectorTaskRepository final : public TaskRepository {
   Sessions& sessions_;
   std::mutex mutex_;
   std::vector<Task> tasks_;
-  TaskId next_id_ = 1;
+  std::int64_t next_id_ = 1;
 };
 
 class Subject final : public todo::testing::ContractSubject {
@@ -157,7 +157,7 @@ class Subject final : public todo::testing::ContractSubject {
   TaskRepository& tasks() override { return repository_; }
   Caller add_user(const std::string&) override {
     const std::lock_guard lock(sessions_.mutex);
-    const UserId id = sessions_.next++;
+    const UserId id(sessions_.next++);
     sessions_.versions[id] = 0;
     return Caller(id, TokenVersion(0));
   }
@@ -215,7 +215,7 @@ int main() {
     return 1;
   }
   const auto& t = page->items.front();
-  std::printf("task %lld '%s' tags=%s priority=%s completed=%s created=%s\n", static_cast<long long>(t.id),
+  std::printf("task %lld '%s' tags=%s priority=%s completed=%s created=%s\n", static_cast<long long>(t.id.value()),
               t.title.c_str(), join_tags(t.tags).c_str(), to_string(t.priority), t.completed ? "true" : "false",
               format_timestamp(t.created_at).c_str());
   return 0;
