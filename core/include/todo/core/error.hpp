@@ -2,7 +2,8 @@
 // Canonical error codes (abseil/googleapis style) and the Error value the core
 // returns. The core says what is wrong with which input (a code, a field, a
 // bound), never how a wire protocol words it: the HTTP adapter maps codes to
-// status and field issues to FastAPI/pydantic text, each in one place.
+// status and field issues to the texts FastAPI clients read, each in one
+// place.
 
 #include <cstdint>
 #include <optional>
