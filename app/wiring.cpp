@@ -207,8 +207,8 @@ int serve(const Config& config, Logger& log) {
   limits.signup_per_address = config.signup_per_address;
   memory::InProcessLoginThrottle throttle(clock, limits);
 
-  pg::PgUserRepository users(*pool);
   pg::Database database(*pool);
+  pg::PgUserRepository users(database);
   pg::PgTaskRepository task_repository(database);
   core::AuthService auth(users, *hasher, *tokens, *tokens, clock, throttle);
   core::TaskService tasks(task_repository, clock);

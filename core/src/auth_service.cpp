@@ -119,6 +119,20 @@ Result<Caller> AuthService::verify(std::string_view token) const {
   return Caller(claims->user_id, TokenVersion(claims->token_version));
 }
 
+void AuthService::current_user(const Caller& caller, Completion<User> done) {
+  users_.current(caller, [done = std::move(done)](Result<User> user) {
+    if (!user && user.error().code == ErrorCode::Unauthenticated) return done(Error::unauthenticated(kBadToken));
+    done(std::move(user));
+  });
+}
+
+void AuthService::logout_all(const Caller& caller, Completion<void> done) {
+  users_.end_sessions(caller, [done = std::move(done)](Result<User> bumped) {
+    if (!bumped && bumped.error().code == ErrorCode::Unauthenticated) return done(Error::unauthenticated(kBadToken));
+    done(std::move(bumped).transform([](const User&) {}));
+  });
+}
+
 Result<void> AuthService::logout_all(UserId user) {
   auto bumped = users_.bump_token_version(user);
   if (!bumped) {

@@ -61,8 +61,8 @@ struct PgBackend {
   static const std::string& url();
 
  private:
-  pg::PgUserRepository users_{pool()};
   pg::Database database_{pool()};
+  pg::PgUserRepository users_{database_};
   pg::PgTaskRepository tasks_{database_};
   SyncTasks sync_{users_, tasks_};
 };

@@ -123,3 +123,47 @@ TEMPLATE_TEST_CASE("set_password replaces the hash and increments the token vers
   CHECK(backend.users().find_by_id(bob.id)->token_version == 0);
   CHECK(code_of(backend.users().set_password(ada.id + 1000, "x")) == ErrorCode::NotFound);
 }
+
+TEMPLATE_TEST_CASE("current answers the caller's user while its session is current, Unauthenticated after",
+                   "[contract][users][sessions]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com", "ada");
+  const core::Caller session = core::caller_of(ada);
+  auto now = core::await_result<core::User>([&](core::Completion<core::User> done) {
+    backend.users().current(session, std::move(done));
+  });
+  REQUIRE(now);
+  CHECK(now->id == ada.id);
+  CHECK(now->username == std::optional<std::string>("ada"));
+  REQUIRE(backend.users().bump_token_version(ada.id));
+  auto stale = core::await_result<core::User>([&](core::Completion<core::User> done) {
+    backend.users().current(session, std::move(done));
+  });
+  CHECK(code_of(stale) == ErrorCode::Unauthenticated);
+  auto nobody = core::await_result<core::User>([&](core::Completion<core::User> done) {
+    backend.users().current(core::Caller(ada.id + 1000, core::TokenVersion(0)), std::move(done));
+  });
+  CHECK(code_of(nobody) == ErrorCode::Unauthenticated);
+}
+
+TEMPLATE_TEST_CASE("end_sessions bumps the token version once, only for a current session",
+                   "[contract][users][sessions]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com");
+  const core::Caller session = core::caller_of(ada);
+  const auto end = [&](const core::Caller& caller) {
+    return core::await_result<core::User>([&](core::Completion<core::User> done) {
+      backend.users().end_sessions(caller, std::move(done));
+    });
+  };
+  auto ended = end(session);
+  REQUIRE(ended);
+  CHECK(ended->token_version == ada.token_version + 1);
+  // The same (now stale) session cannot end the new ones.
+  CHECK(code_of(end(session)) == ErrorCode::Unauthenticated);
+  auto read = backend.users().find_by_id(ada.id);
+  REQUIRE(read);
+  CHECK(read->token_version == ada.token_version + 1);
+  backend.delete_user(ada.id);
+  CHECK(code_of(end(core::caller_of(*read))) == ErrorCode::Unauthenticated);
+}

@@ -46,6 +46,14 @@ class ForgettingUserRepository final : public UserRepository {
   }
   Result<User> bump_token_version(UserId id) override { return inner_.bump_token_version(id); }
   Result<User> set_password(UserId id, std::string_view hash) override { return inner_.set_password(id, hash); }
+  void current(const Caller& caller, Completion<User> done) override {
+    if (forgotten_.count(caller.user_id()) != 0) return done(Error::unauthenticated("user not found"));
+    inner_.current(caller, std::move(done));
+  }
+  void end_sessions(const Caller& caller, Completion<User> done) override {
+    if (forgotten_.count(caller.user_id()) != 0) return done(Error::unauthenticated("user not found"));
+    inner_.end_sessions(caller, std::move(done));
+  }
 
   void forget(UserId id) { forgotten_.insert(id); }
 

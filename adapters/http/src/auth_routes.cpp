@@ -70,18 +70,6 @@ Response login(Exchange& x) {
   return json_response(200, session_json(*session));
 }
 
-Response me(Exchange& x) {
-  core::Result<core::User> user = current_user(x);
-  if (!user) return error_response(user.error());
-  return json_response(200, user_json(*user));
-}
-
-Response logout_all(Exchange& x) {
-  core::Result<core::User> user = current_user(x);
-  if (!user) return error_response(user.error());
-  if (core::Result<void> done = x.auth.logout_all(user->id); !done) return error_response(done.error());
-  return no_content();
-}
 
 Response change_password(Exchange& x) {
   core::Result<core::User> user = current_user(x);
@@ -113,12 +101,39 @@ Response answer_auth_route(Exchange& x) {
   switch (x.match.route->endpoint) {
     case Endpoint::Signup: return signup(x);
     case Endpoint::Login: return login(x);
-    case Endpoint::Me: return me(x);
-    case Endpoint::LogoutAll: return logout_all(x);
     case Endpoint::ChangePassword: return change_password(x);
     default: break;
   }
   return error_response(core::Error::internal("not an auth route"));
+}
+
+// GET /auth/me and POST /auth/logout-all: the token's signature here, its
+// session with the read or the write, one statement (no thread waits).
+void answer_session_route(const std::shared_ptr<Exchange>& x, Reply reply) {
+  const core::Result<std::string_view> token = bearer_token(x->request);
+  if (!token) return reply(error_response(token.error()));
+  const core::Result<core::Caller> caller = x->auth.verify(*token);
+  if (!caller) return reply(error_response(core::Error::unauthenticated(std::string(kInvalidCredentials))));
+  const core::UserId user = caller->user_id();
+  const auto refused = [](const core::Error& error) {
+    if (error.code == core::ErrorCode::Unauthenticated) {
+      return error_response(core::Error::unauthenticated(std::string(kInvalidCredentials)));
+    }
+    return error_response(error);
+  };
+  if (x->match.route->endpoint == Endpoint::Me) {
+    x->auth.current_user(*caller, [x, user, reply = std::move(reply), refused](core::Result<core::User> found) {
+      if (!found) return reply(refused(found.error()));
+      x->user_id = user;
+      reply(json_response(200, user_json(*found)));
+    });
+    return;
+  }
+  x->auth.logout_all(*caller, [x, user, reply = std::move(reply), refused](core::Result<void> done) {
+    if (!done) return reply(refused(done.error()));
+    x->user_id = user;
+    reply(no_content());
+  });
 }
 
 }  // namespace todo::http

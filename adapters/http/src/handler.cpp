@@ -13,15 +13,15 @@
 namespace todo::http {
 namespace {
 
-enum class Module { Static, Auth, Tasks };
+enum class Module { Static, Auth, Sessions, Tasks };
 
 Module module_of(Endpoint endpoint) {
   switch (endpoint) {
     case Endpoint::Signup:
     case Endpoint::Login:
-    case Endpoint::Me:
-    case Endpoint::LogoutAll:
     case Endpoint::ChangePassword: return Module::Auth;
+    case Endpoint::Me:
+    case Endpoint::LogoutAll: return Module::Sessions;
     case Endpoint::ListTasks:
     case Endpoint::CreateTask:
     case Endpoint::GetTask:
@@ -32,15 +32,13 @@ Module module_of(Endpoint endpoint) {
   }
 }
 
-// Cheap work inline on the I/O thread (task routes too: their storage is
-// asynchronous); password hashing on the crypto pool.
+// Cheap work inline on the I/O thread (task routes, me and logout-all too:
+// their storage is asynchronous); password hashing on the crypto pool.
 Lane lane_of(Endpoint endpoint) {
   switch (endpoint) {
     case Endpoint::Signup:
     case Endpoint::Login:
     case Endpoint::ChangePassword: return Lane::Crypto;
-    case Endpoint::Me:
-    case Endpoint::LogoutAll:
     case Endpoint::Readyz: return Lane::Database;
     default: return Lane::Inline;
   }
@@ -161,6 +159,7 @@ void Handler::handle(const Routed& routed, std::function<void(Response)> done) c
     switch (module_of(x.match.route->endpoint)) {
       case Module::Static: return answer(answer_static_route(x));
       case Module::Auth: return answer(answer_auth_route(x));
+      case Module::Sessions: return answer_session_route(routed.exchange_, answer);
       case Module::Tasks: return answer_task_route(routed.exchange_, answer);
     }
   } catch (const std::exception& e) {

@@ -39,9 +39,10 @@ inline constexpr std::string_view kInvalidCredentials = "Could not validate cred
 // get_current_user): the two 401 details FastAPI gives, or the user.
 core::Result<core::User> current_user(Exchange& x);
 
-// auth_routes.cpp: signup, login, me, logout-all, password (synchronous:
-// they run on the crypto lane or, for me and logout-all, inline).
+// auth_routes.cpp: signup, login and password (synchronous, on the crypto
+// lane), and me and logout-all (asynchronous, like the task routes).
 Response answer_auth_route(Exchange& x);
+void answer_session_route(const std::shared_ptr<Exchange>& x, Reply reply);
 // task_routes.cpp: the task API; replies exactly once, maybe later on
 // another thread (the repository's completion).
 void answer_task_route(const std::shared_ptr<Exchange>& x, Reply reply);

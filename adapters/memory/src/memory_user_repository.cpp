@@ -65,4 +65,29 @@ Result<void> MemoryUserRepository::remove(core::UserId id) {
   return {};
 }
 
+void MemoryUserRepository::current(const core::Caller& caller, core::Completion<User> done) {
+  Result<User> found = [&]() -> Result<User> {
+    const std::lock_guard lock(mutex_);
+    const auto it = users_.find(caller.user_id());
+    if (it == users_.end() || core::TokenVersion(it->second.token_version) != caller.token_version()) {
+      return core::Error::unauthenticated("session ended");
+    }
+    return it->second;
+  }();
+  done(std::move(found));
+}
+
+void MemoryUserRepository::end_sessions(const core::Caller& caller, core::Completion<User> done) {
+  Result<User> bumped = [&]() -> Result<User> {
+    const std::lock_guard lock(mutex_);
+    const auto it = users_.find(caller.user_id());
+    if (it == users_.end() || core::TokenVersion(it->second.token_version) != caller.token_version()) {
+      return core::Error::unauthenticated("session ended");
+    }
+    ++it->second.token_version;
+    return it->second;
+  }();
+  done(std::move(bumped));
+}
+
 }  // namespace todo::memory

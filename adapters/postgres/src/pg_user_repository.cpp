@@ -3,6 +3,7 @@
 #include <string>
 
 #include "connection.hpp"
+#include "database_impl.hpp"
 #include "with_connection.hpp"
 
 namespace todo::pg {
@@ -33,6 +34,18 @@ RETURNING id, email, username, password_hash, token_version, created_at
 
 constexpr Statement kSetPassword{"todo_user_set_password", R"sql(
 UPDATE users SET password_hash = $2, token_version = token_version + 1 WHERE id = $1
+RETURNING id, email, username, password_hash, token_version, created_at
+)sql"};
+
+// The caller's row if its session is current (no row otherwise).
+constexpr Statement kCurrentUser{"todo_user_current", R"sql(
+SELECT id, email, username, password_hash, token_version, created_at FROM users
+WHERE id = $1 AND token_version = $2
+)sql"};
+
+// Ends every session, only if the caller's is still current (no row otherwise).
+constexpr Statement kEndSessions{"todo_user_end_sessions", R"sql(
+UPDATE users SET token_version = token_version + 1 WHERE id = $1 AND token_version = $2
 RETURNING id, email, username, password_hash, token_version, created_at
 )sql"};
 
@@ -97,6 +110,37 @@ core::Result<core::User> PgUserRepository::set_password(core::UserId id,
   return with_connection(pool_, Retry::Never, [&](Connection& c) {
     return single_user(c.exec(kSetPassword, Params{}.int8(id.value()).text(password_hash)));
   });
+}
+
+PgUserRepository::PgUserRepository(Database& database) : pool_(database.pool()), database_(&database) {
+  database.impl().pipeline_statements({kCurrentUser, kEndSessions});
+}
+
+void PgUserRepository::current(const core::Caller& caller, core::Completion<core::User> done) {
+  run_for(caller, kCurrentUser, false, std::move(done));
+}
+
+void PgUserRepository::end_sessions(const core::Caller& caller, core::Completion<core::User> done) {
+  run_for(caller, kEndSessions, true, std::move(done));
+}
+
+void PgUserRepository::run_for(const core::Caller& caller, const Statement& statement, bool write,
+                               core::Completion<core::User> done) {
+  Params params;
+  params.int8(caller.user_id().value()).int8(caller.token_version().value());
+  const Retry retry = write ? Retry::Never : Retry::OnceIfLost;
+  const auto answer = [done = std::move(done)](core::Result<ResultPtr> result) {
+    core::Result<core::User> user = single_user(std::move(result));
+    if (!user && user.error().code == core::ErrorCode::NotFound) {
+      return done(core::Error::unauthenticated("session ended"));
+    }
+    done(std::move(user));
+  };
+  if (database_ != nullptr) {
+    database_->impl().run(statement, params, retry, answer);
+    return;
+  }
+  answer(with_connection(pool_, retry, [&](Connection& c) { return c.exec(statement, params); }));
 }
 
 }  // namespace todo::pg

@@ -63,6 +63,11 @@ class AuthService {
   // TaskRepository call checks that together with its work.
   Result<Caller> verify(std::string_view token) const;
   Result<void> logout_all(UserId user);
+  // The caller's user, if its session is current (asynchronous: see
+  // UserRepository::current). Unauthenticated otherwise.
+  void current_user(const Caller& caller, Completion<User> done);
+  // logout_all for a Caller, checked and done in one step (asynchronous).
+  void logout_all(const Caller& caller, Completion<void> done);
   // Unauthenticated when current_password is wrong; InvalidArgument for a bad
   // new password. Revokes every earlier token, the caller's included.
   Result<void> change_password(UserId user, std::string_view current_password,

@@ -1,10 +1,16 @@
 #pragma once
 // Persistence of users. Email uniqueness is case-insensitive, and so is
-// username uniqueness (when a username is present).
+// username uniqueness (when a username is present). The calls that serve a
+// request's Caller are asynchronous like the task port (completion.hpp):
+// `done` exactly once, maybe later on another thread; the caller's session
+// must be current (its user exists with its token version), checked in the
+// same step as the work, or the answer is Unauthenticated.
 
 #include <cstdint>
 #include <string_view>
 
+#include "todo/core/caller.hpp"
+#include "todo/core/completion.hpp"
 #include "todo/core/result.hpp"
 #include "todo/core/user.hpp"
 
@@ -24,6 +30,12 @@ class UserRepository {
   virtual Result<User> bump_token_version(UserId id) = 0;
   // Atomically replaces the hash and increments token_version.
   virtual Result<User> set_password(UserId id, std::string_view password_hash) = 0;
+
+  // The caller's user (GET /auth/me).
+  virtual void current(const Caller& caller, Completion<User> done) = 0;
+  // Ends every session of the caller's user: token_version + 1, only if the
+  // caller's session is still current (POST /auth/logout-all).
+  virtual void end_sessions(const Caller& caller, Completion<User> done) = 0;
 };
 
 }  // namespace todo::core
