@@ -43,11 +43,11 @@ void expect_refusal_shape(const todo::core::Result<T>& r) {
   }
 }
 
-todo::core::UserId owner_id = 0;
+todo::core::UserId owner_id;
 
 // Titles count code points, at most 255; a code point is at most 4 bytes.
 void check_task(const todo::core::Task& task) {
-  if (task.user_id != owner_id || task.id <= 0) std::abort();
+  if (task.user_id != owner_id || task.id.value() <= 0) std::abort();
   if (task.title.empty() || task.title.size() > 255 * 4) std::abort();
   if (task.description && task.description->size() > 1000 * 4) std::abort();
   const std::string text = todo::http::task_json(task);
@@ -86,7 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const auto create = todo::http::decode_new_task(object.value);
   expect_refusal_shape(create);
-  todo::core::TaskId id = 0;
+  todo::core::TaskId id;
   if (create.ok()) {
     const auto created = tasks.create(owner, create.value);
     expect_refusal_shape(created);
@@ -95,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       id = created.value().id;
     }
   }
-  if (id == 0) {
+  if (id.value() == 0) {
     todo::core::NewTask plain;
     plain.title = "seed task";
     const auto created = tasks.create(owner, plain);

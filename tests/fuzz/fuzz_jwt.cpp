@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (!verified) std::abort();
   const todo::core::TokenClaims& claims = verified.value();
-  if (claims.user_id <= 0) std::abort();
+  if (claims.user_id.value() <= 0) std::abort();
   if (std::get<todo::core::TokenClaims>(inspected).user_id != claims.user_id) std::abort();
 
   const auto reissued = w.jwt.issue(claims);

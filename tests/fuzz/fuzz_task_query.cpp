@@ -30,7 +30,7 @@ struct World {
   todo::memory::MemoryTaskRepository repository{users};
   todo::core::TaskService service{repository, clock};
   todo::core::BlockingTaskService tasks{service};
-  todo::core::Caller owner{0, todo::core::TokenVersion(0)};
+  todo::core::Caller owner{todo::core::UserId(0), todo::core::TokenVersion(0)};
 
   World() {
     auto user = users.create(todo::core::NewUser{"fuzz@example.com", std::nullopt, "hash", clock.now()});
