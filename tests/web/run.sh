@@ -8,6 +8,8 @@
 # UPDATE_SCREENSHOT=1 (refresh docs/screenshot.png), TEST_DATABASE_URL (use
 # that database instead of a private cluster), TODO_WEB_STATIC (serve the
 # page from this folder instead of the binary, while editing it).
+# WEB_LOG_LEVEL (the server's LOG_LEVEL; default warn) and WEB_SERVER_LOG (a
+# file that receives the server's log lines) help read a failure.
 # Extra arguments go to `node --test` (e.g. --test-name-pattern=delete).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

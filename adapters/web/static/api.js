@@ -94,7 +94,10 @@ async function request(method, path, { body, query, signal, auth = true } = {}) 
   if (!response.ok) {
     const detail = data && typeof data === 'object' && 'detail' in data ? data.detail : null;
     const error = new ApiError(response.status, detail ?? defaultMessage(response.status), response.headers);
-    if (response.status === 401 && token) onUnauthorized(error);
+    // Only for the token still in use: a request sent before a sign-out (or
+    // before the sign-in that replaced its token) may be answered after it,
+    // and must not end the session that came since.
+    if (response.status === 401 && token && tokenStore.get() === token) onUnauthorized(error);
     throw error;
   }
   return { data, headers: response.headers, status: response.status };

@@ -2,6 +2,7 @@
 // its `listening on http://HOST:PORT` line.
 
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +36,7 @@ export function startServer(databaseUrl) {
     BCRYPT_COST: '4',
     // 40 characters, new for every run.
     JWT_SECRET: randomBytes(30).toString('base64'),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.WEB_LOG_LEVEL ?? 'warn',
   };
   const child = spawn(binary, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -56,6 +57,7 @@ export function startServer(databaseUrl) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
+    if (process.env.WEB_SERVER_LOG) child.stderr.on('data', (chunk) => appendFileSync(process.env.WEB_SERVER_LOG, chunk));
     exited.then(({ code, signal }) => {
       clearTimeout(timer);
       reject(new Error(`todo-server exited (code ${code}, signal ${signal}) before listening:\n${output}`));
