@@ -401,6 +401,9 @@ describe('web client in chromium against todo-server', { timeout: 300_000 }, () 
 
   step('every form control has a label and every id is unique', async () => {
     const page = annPage;
+    // A reload the previous step started re-renders the list; an editor
+    // opened before it lands would be replaced. Wait for the list to settle.
+    await page.locator('#task-list:not([aria-busy])').waitFor();
     await taskItem(page, 'Buy milk').getByRole('button', { name: 'Edit' }).click();
     await page.locator('#task-list form.edit-form').waitFor();
     const report = await page.evaluate(() => {
