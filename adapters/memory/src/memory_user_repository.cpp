@@ -65,14 +65,18 @@ Result<void> MemoryUserRepository::remove(core::UserId id) {
   return {};
 }
 
+User* MemoryUserRepository::current_locked(const core::Caller& caller) {
+  const auto it = users_.find(caller.user_id());
+  if (it == users_.end() || core::TokenVersion(it->second.token_version) != caller.token_version()) return nullptr;
+  return &it->second;
+}
+
 void MemoryUserRepository::current(const core::Caller& caller, core::Completion<User> done) {
   Result<User> found = [&]() -> Result<User> {
     const std::lock_guard lock(mutex_);
-    const auto it = users_.find(caller.user_id());
-    if (it == users_.end() || core::TokenVersion(it->second.token_version) != caller.token_version()) {
-      return core::Error::unauthenticated("session ended");
-    }
-    return it->second;
+    User* user = current_locked(caller);
+    if (user == nullptr) return Error::unauthenticated("session ended");
+    return *user;
   }();
   done(std::move(found));
 }
@@ -80,12 +84,10 @@ void MemoryUserRepository::current(const core::Caller& caller, core::Completion<
 void MemoryUserRepository::end_sessions(const core::Caller& caller, core::Completion<User> done) {
   Result<User> bumped = [&]() -> Result<User> {
     const std::lock_guard lock(mutex_);
-    const auto it = users_.find(caller.user_id());
-    if (it == users_.end() || core::TokenVersion(it->second.token_version) != caller.token_version()) {
-      return core::Error::unauthenticated("session ended");
-    }
-    ++it->second.token_version;
-    return it->second;
+    User* user = current_locked(caller);
+    if (user == nullptr) return Error::unauthenticated("session ended");
+    ++user->token_version;
+    return *user;
   }();
   done(std::move(bumped));
 }

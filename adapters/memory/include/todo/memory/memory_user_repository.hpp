@@ -26,6 +26,9 @@ class MemoryUserRepository final : public core::UserRepository {
   core::Result<void> remove(core::UserId id);
 
  private:
+  // Under mutex_: the caller's user if its session is current, else null.
+  core::User* current_locked(const core::Caller& caller);
+
   std::mutex mutex_;
   std::map<core::UserId, core::User> users_;
   std::map<std::string, core::UserId> by_email_;     // lower-case email
