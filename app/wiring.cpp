@@ -1,5 +1,6 @@
 #include "wiring.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -175,6 +176,31 @@ void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::Da
   metrics.add_gauge("process_resident_memory_bytes", "Resident memory size in bytes.", {}, resident_bytes);
 }
 
+// Every connection is a descriptor, and so are the database connections,
+// the listener and the log: with MAX_CONNECTIONS=4096 the usual soft limit
+// of 1024 is met first and accept() fails with EMFILE. The soft limit goes
+// up to the hard one (what a process may do without privileges), and the
+// figure is logged.
+void raise_open_files_limit(std::size_t max_connections, Logger& log) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t before = limit.rlim_cur;
+  if (limit.rlim_cur != limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = before;
+  }
+  const auto figure = [](rlim_t n) { return n == RLIM_INFINITY ? std::string("unlimited") : std::to_string(n); };
+  log.write(LogLevel::Info, "open files limit " + figure(limit.rlim_cur) +
+                                (before != limit.rlim_cur ? " (raised from " + figure(before) + ")" : std::string()));
+  // Room for the listener, the database connections and the log.
+  constexpr rlim_t kSpare = 128;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < max_connections + kSpare) {
+    log.write(LogLevel::Warn, "open files limit " + figure(limit.rlim_cur) + " is below MAX_CONNECTIONS (" +
+                                  std::to_string(max_connections) + ") plus " + std::to_string(kSpare) +
+                                  ": raise the hard limit (LimitNOFILE= in systemd, ulimit -Hn)");
+  }
+}
+
 }  // namespace
 
 int serve(const Config& config, Logger& log) {
@@ -249,6 +275,8 @@ int serve(const Config& config, Logger& log) {
   // Always set: errors are logged at every level (log_access filters).
   server_options.on_access = [&log](const http::AccessRecord& record) { log_access(log, record); };
   server_options.metrics = &metrics;
+
+  raise_open_files_limit(config.max_connections, log);
 
   std::unique_ptr<http::Server> server;
   try {

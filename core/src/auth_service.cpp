@@ -73,7 +73,7 @@ Result<AuthSession> AuthService::login(const LoginCommand& cmd) {
     // Never compare a truncated password: bcrypt would ignore bytes past 72.
     return Error::invalid(FieldError{"password", FieldIssue::TooLong, kPasswordMaxBytes, 0});
   }
-  const std::string key = email ? *email : ascii_lower(trim(cmd.email));
+  const std::string key = email ? *email : ascii_lower(strip_white_space(cmd.email));
   if (auto allowed = throttle_.check_login(key, cmd.client_address); !allowed) return std::move(allowed).error();
 
   std::optional<User> user;

@@ -71,6 +71,13 @@ Result<void> TaskService::validate(const TaskQuery& query) {
     errors.push_back(FieldError{"limit", FieldIssue::OutOfRange, 1, kListLimitMax});
   }
   if (query.offset < 0) errors.push_back(FieldError{"offset", FieldIssue::OutOfRange, 0, INT64_MAX});
+  if (query.search) {
+    if (!is_valid_utf8(*query.search)) {
+      errors.push_back(FieldError{"search", FieldIssue::InvalidUtf8, 0, 0});
+    } else if (count_code_points(*query.search) > kSearchMaxChars) {
+      errors.push_back(FieldError{"search", FieldIssue::TooLong, static_cast<std::int64_t>(kSearchMaxChars), 0});
+    }
+  }
   if (!errors.empty()) return Error::invalid(std::move(errors));
   return {};
 }

@@ -167,6 +167,11 @@ std::optional<Timestamp> parse_timestamp(std::string_view s) {
     if (pos != s.size()) return std::nullopt;
   }
   const long long us = days * 86'400'000'000LL + micros_of_day - offset_s * 1'000'000LL;
+  // An offset can carry the instant past the calendar (0001-01-01T00:00+05:00
+  // is in year 0 in UTC): neither PostgreSQL nor RFC 3339 has such a year.
+  constexpr long long kFirstUs = days_from_civil(1, 1, 1) * 86'400'000'000LL;
+  constexpr long long kEndUs = days_from_civil(10000, 1, 1) * 86'400'000'000LL;
+  if (us < kFirstUs || us >= kEndUs) return std::nullopt;
   return Timestamp(std::chrono::microseconds(us));
 }
 

@@ -66,6 +66,45 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
+namespace {
+
+// Python's str.isspace() set (what the replaced backend's str.strip() trims):
+// Unicode White_Space plus U+001C..U+001F, which Python counts too.
+bool is_white_space(char32_t c) noexcept {
+  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+// The code point of the valid sequence of `n` bytes at the start of `s`.
+char32_t decode(std::string_view s, std::size_t n) noexcept {
+  const auto b = [&](std::size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(s[i])); };
+  switch (n) {
+    case 1: return b(0);
+    case 2: return ((b(0) & 0x1FU) << 6U) | (b(1) & 0x3FU);
+    case 3: return ((b(0) & 0x0FU) << 12U) | ((b(1) & 0x3FU) << 6U) | (b(2) & 0x3FU);
+    default: return ((b(0) & 0x07U) << 18U) | ((b(1) & 0x3FU) << 12U) | ((b(2) & 0x3FU) << 6U) | (b(3) & 0x3FU);
+  }
+}
+
+}  // namespace
+
+std::string_view strip_white_space(std::string_view s) noexcept {
+  for (;;) {
+    const std::size_t n = utf8_sequence_length(s);
+    if (n == 0 || !is_white_space(decode(s, n))) break;
+    s.remove_prefix(n);
+  }
+  while (!s.empty()) {
+    std::size_t start = s.size() - 1;
+    while (start > 0 && s.size() - start < 4 && (static_cast<unsigned char>(s[start]) & 0xC0U) == 0x80U) --start;
+    const std::string_view last = s.substr(start);
+    const std::size_t n = utf8_sequence_length(last);
+    if (n != last.size() || !is_white_space(decode(last, n))) break;
+    s.remove_suffix(n);
+  }
+  return s;
+}
+
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -82,7 +121,7 @@ Result<void> check_text(std::string_view field, std::string_view value) {
 
 Result<std::string> normalize_email(std::string_view email, std::string_view field) {
   if (auto ok = check_text(field, email); !ok) return std::move(ok).error();
-  const std::string value = ascii_lower(trim(email));
+  const std::string value = ascii_lower(strip_white_space(email));
   const auto bad = [&](FieldIssue what) { return issue(field, what, what == FieldIssue::TooLong ? kEmailMaxChars : 0); };
   if (value.empty()) return bad(FieldIssue::EmailNoAt);
   if (count_code_points(value) > kEmailMaxChars) return bad(FieldIssue::TooLong);
@@ -134,7 +173,7 @@ Result<std::string> validate_username(std::string_view username) {
 
 Result<std::string> normalize_title(std::string_view title) {
   if (auto ok = check_text("title", title); !ok) return std::move(ok).error();
-  const std::string_view t = trim(title);
+  const std::string_view t = strip_white_space(title);
   if (t.empty()) return issue("title", FieldIssue::TooShort, 1);
   if (count_code_points(t) > kTitleMaxChars) return issue("title", FieldIssue::TooLong, kTitleMaxChars);
   return std::string(t);
@@ -154,7 +193,7 @@ Result<std::vector<std::string>> normalize_tags(const std::vector<std::string>& 
   std::size_t joined = 0;
   for (const std::string& tag : tags) {
     if (auto ok = check_text("tags", tag); !ok) return std::move(ok).error();
-    const std::string_view t = trim(tag);
+    const std::string_view t = strip_white_space(tag);
     if (t.empty()) return issue("tags", FieldIssue::EmptyTag);
     if (t.find(',') != std::string_view::npos) return issue("tags", FieldIssue::PatternMismatch);
     joined += count_code_points(t) + (out.empty() ? 0 : 1);

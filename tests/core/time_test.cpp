@@ -128,3 +128,16 @@ TEST_CASE("unix seconds convert both ways and floor sub-second times", "[time]")
   CHECK(to_unix_seconds(at(-1, 500000)) == -1);
   CHECK(from_unix_seconds(0).time_since_epoch().count() == 0);
 }
+
+TEST_CASE("parse_timestamp refuses an instant whose UTC year leaves 0001-9999", "[time]") {
+  // Both were accepted before: the first was a 500 from PostgreSQL (22008),
+  // the second came back as year 10000, which nobody can send back.
+  CHECK_FALSE(parse_timestamp("0001-01-01T00:00:00+05:00").has_value());
+  CHECK_FALSE(parse_timestamp("9999-12-31T23:59:59-05:00").has_value());
+  CHECK_FALSE(parse_timestamp("9999-12-31T23:59:59.999999-00:01").has_value());
+  // The edges themselves are in.
+  CHECK(parse_timestamp("0001-01-01T00:00:00Z") == at(-62'135'596'800));
+  CHECK(parse_timestamp("0001-01-01T05:00:00+05:00") == at(-62'135'596'800));
+  CHECK(parse_timestamp("9999-12-31T23:59:59.999999Z") == at(253'402'300'799, 999999));
+  CHECK(parse_timestamp("9999-12-31T18:59:59-05:00") == at(253'402'300'799));
+}

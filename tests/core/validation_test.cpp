@@ -68,6 +68,25 @@ TEST_CASE("trim removes ASCII whitespace at both ends only", "[validation]") {
   CHECK(trim("\xC2\xA0x") == "\xC2\xA0x");
 }
 
+TEST_CASE("strip_white_space trims what Python's str.strip() trims", "[validation]") {
+  // NBSP, U+3000 ideographic space, U+2028, U+0085, U+1680, U+200A, U+202F,
+  // U+205F, and the ASCII set plus U+001C..U+001F.
+  CHECK(strip_white_space("\xC2\xA0x\xE3\x80\x80") == "x");
+  CHECK(strip_white_space("\xE2\x80\xA8\xC2\x85 a b\xE1\x9A\x80\xE2\x80\x8A\xE2\x80\xAF\xE2\x81\x9F") == "a b");
+  CHECK(strip_white_space("\x1C\x1F\t\n\v\f\r y \x1D") == "y");
+  CHECK(strip_white_space("\xC2\xA0\xE3\x80\x80").empty());
+  CHECK(strip_white_space("").empty());
+  // Inside is kept; look-alikes that are not White_Space stay (U+200B zero
+  // width space is not White_Space, nor is U+FEFF).
+  CHECK(strip_white_space("a\xC2\xA0" "b") == "a\xC2\xA0" "b");
+  CHECK(strip_white_space("\xE2\x80\x8Bz\xEF\xBB\xBF") == "\xE2\x80\x8Bz\xEF\xBB\xBF");
+  // Multi-byte characters next to the ends are not cut.
+  CHECK(strip_white_space(" \xC3\xA9\xF0\x9F\x98\x80 ") == "\xC3\xA9\xF0\x9F\x98\x80");
+  // Invalid UTF-8 at an end stops the trimming, it is not read past.
+  CHECK(strip_white_space("\x80 ") == "\x80");
+  CHECK(strip_white_space(" \xE3\x80") == "\xE3\x80");
+}
+
 TEST_CASE("ascii_lower lower-cases ASCII letters and leaves other bytes alone", "[validation]") {
   CHECK(ascii_lower("AbC-XyZ_09") == "abc-xyz_09");
   CHECK(ascii_lower("\xC3\x89") == "\xC3\x89");  // "É" stays as is
@@ -219,6 +238,10 @@ TEST_CASE("title is trimmed", "[validation][title]") {
 TEST_CASE("title empty or blank after trimming fails", "[validation][title]") {
   CHECK(names_field(normalize_title(""), "title"));
   CHECK(names_field(normalize_title(" \t\n "), "title"));
+  // Made only of NBSP or U+3000: blank, as the replaced backend's strip() saw it.
+  CHECK(names_field(normalize_title("\xC2\xA0\xC2\xA0"), "title"));
+  CHECK(names_field(normalize_title("\xE3\x80\x80"), "title"));
+  CHECK(normalize_title("\xE3\x80\x80x\xC2\xA0").value() == "x");
   CHECK(normalize_title(" x ").has_value());
 }
 

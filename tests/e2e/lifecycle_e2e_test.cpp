@@ -7,7 +7,10 @@
 #include <cctype>
 #include <cmath>
 #include <memory>
+#include <fstream>
 #include <regex>
+#include <sstream>
+#include <sys/resource.h>
 #include <thread>
 
 #include "support/pg/pg_cluster.hpp"
@@ -74,6 +77,54 @@ TEST_CASE("PORT=0 prints exactly 'listening on http://HOST:PORT' with the port i
   const std::string out = server.captured_stdout();
   CHECK(out.find(server.listening_line() + "\n") != std::string::npos);
   E2E_CHECK_STATUS(HttpClient(server.port()).request("GET", "/healthz"), 200);
+}
+
+// The "Max open files" soft and hard figures of a running process.
+std::pair<std::string, std::string> open_files_limits(int pid) {
+  std::ifstream limits("/proc/" + std::to_string(pid) + "/limits");
+  std::string line;
+  while (std::getline(limits, line)) {
+    if (line.rfind("Max open files", 0) != 0) continue;
+    std::istringstream fields(line.substr(std::string("Max open files").size()));
+    std::string soft;
+    std::string hard;
+    fields >> soft >> hard;
+    return {soft, hard};
+  }
+  return {};
+}
+
+TEST_CASE("the server raises its open-files soft limit to the hard one and logs the figure",
+          "[e2e][lifecycle]") {
+  rlimit mine{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &mine) == 0);
+  if (mine.rlim_max != RLIM_INFINITY && mine.rlim_max <= 256) {
+    WARN("the hard limit is " << mine.rlim_max << ": nothing to raise");
+    return;
+  }
+  // The child inherits a low soft limit, as under a default shell.
+  rlimit low = mine;
+  low.rlim_cur = 256;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  std::unique_ptr<ServerProcess> server;
+  try {
+    server = std::make_unique<ServerProcess>(
+        with_variable(server_environment(PgCluster::shared().fresh_database("nofile")), "LOG_LEVEL", "info"));
+  } catch (...) {
+    ::setrlimit(RLIMIT_NOFILE, &mine);
+    throw;
+  }
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &mine) == 0);
+  const auto [soft, hard] = open_files_limits(server->pid());
+  INFO("soft " << soft << ", hard " << hard);
+  CHECK_FALSE(hard.empty());
+  CHECK(soft == hard);
+  // Stopped first, so everything it wrote has been captured.
+  CHECK(server->stop() == std::optional<int>(0));
+  const std::string log = server->captured_stderr() + server->captured_stdout();
+  INFO(log);
+  CHECK(log.find("open files limit") != std::string::npos);
+  CHECK(log.find("raised from 256") != std::string::npos);
 }
 
 TEST_CASE("invalid configuration exits with code 2 and one line on stderr", "[e2e][lifecycle]") {

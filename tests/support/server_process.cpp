@@ -34,7 +34,12 @@ void close_fd(int& fd) {
 
 }  // namespace
 
-std::string todo_server_path() { return TODO_SERVER_PATH; }
+// E2E_SERVER_BIN runs the suites against another build (e.g. the previous
+// release, to show that a new test fails there).
+std::string todo_server_path() {
+  if (const char* other = std::getenv("E2E_SERVER_BIN"); other != nullptr && *other != '\0') return other;
+  return TODO_SERVER_PATH;
+}
 
 struct ServerProcess::Impl {
   pid_t pid = -1;

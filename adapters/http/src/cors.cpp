@@ -20,11 +20,11 @@ bool origin_allowed(const HandlerOptions& options, std::string_view origin) {
                      [&](const std::string& allowed) { return allowed == "*" || allowed == origin; });
 }
 
-bool is_auth_path(std::string_view path) {
-  return path == "/auth" || path.starts_with("/auth/") || path == "/api/auth" || path.starts_with("/api/auth/");
-}
-
 }  // namespace
+
+bool is_private_path(std::string_view path) {
+  return path == "/auth" || path.starts_with("/auth/") || path == "/api" || path.starts_with("/api/");
+}
 
 bool is_preflight(const Request& request) {
   return request.method == "OPTIONS" && request.header("Origin") && request.header("Access-Control-Request-Method");
@@ -48,7 +48,7 @@ Response preflight(const Request& request, const HandlerOptions& options) {
 
 void decorate(const Request& request, std::string_view path, const HandlerOptions& options, Response& response) {
   response.set_header("X-Content-Type-Options", "nosniff");
-  if (is_auth_path(path)) response.set_header("Cache-Control", "no-store");
+  if (is_private_path(path)) response.set_header("Cache-Control", "no-store");
   const std::optional<std::string_view> origin = request.header("Origin");
   if (!origin) return;
   response.set_header("Vary", "Origin");

@@ -13,6 +13,8 @@ bool is_preflight(const Request& request);
 Response preflight(const Request& request, const HandlerOptions& options);
 // X-Content-Type-Options, Cache-Control on /auth paths, and the CORS
 // response headers for an allowed Origin.
+// /auth/* and /api/* (SPEC §3, §6): private data, never stored by a cache.
+bool is_private_path(std::string_view path);
 void decorate(const Request& request, std::string_view path, const HandlerOptions& options, Response& response);
 
 }  // namespace todo::http

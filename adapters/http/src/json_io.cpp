@@ -118,7 +118,7 @@ class FieldReader {
       return std::nullopt;
     }
     std::vector<std::string> pieces;
-    if (core::trim(*raw).empty()) return pieces;
+    if (core::strip_white_space(*raw).empty()) return pieces;
     std::string_view rest = *raw;
     for (;;) {
       const std::size_t comma = rest.find(',');

@@ -17,6 +17,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "cors.hpp"
 #include "engine.hpp"
 #include "todo/http/request_id.hpp"
 
@@ -83,6 +84,36 @@ std::string peer_of(const tcp::socket& socket) {
 }
 
 bool must_not_have_body(int status) { return status < 200 || status == 204 || status == 304; }
+
+struct Refusal {
+  int status;
+  std::string_view detail;
+};
+
+// RFC 9112 framing that Beast lets through and a proxy in front of us might
+// read differently (request smuggling), so the request is refused and the
+// connection closed before any body is read (SPEC §6). Beast itself refuses
+// Transfer-Encoding with Content-Length in either order and a repeated
+// chunked; what is left is checked here.
+std::optional<Refusal> framing_refusal(const bhttp::request_header<>& header) {
+  const auto te = header.equal_range(bhttp::field::transfer_encoding);
+  if (te.first != te.second) {
+    // HTTP/1.0 has no chunked coding: a 1.0 message with TE is malformed
+    // (RFC 9112 §6.1: it must be treated as faulty and the connection closed).
+    if (header.version() < 11) return Refusal{400, "Transfer-Encoding is not allowed in HTTP/1.0"};
+    // Only exactly one `chunked`: no other coding, no list, no second field.
+    const bool only_chunked =
+        std::next(te.first) == te.second && beast::iequals(te.first->value(), "chunked");
+    if (!only_chunked) return Refusal{501, "Transfer-Encoding not implemented (only chunked)"};
+  }
+  if (header.version() >= 11) {
+    const auto host = header.equal_range(bhttp::field::host);
+    if (host.first == host.second || std::next(host.first) != host.second) {
+      return Refusal{400, "An HTTP/1.1 request needs exactly one Host header"};
+    }
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -162,6 +193,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec) {
       on_read_error(ec);
+      return;
+    }
+    if (const std::optional<Refusal> refused = framing_refusal(parser_->get())) {
+      answer_and_close(refused->status, refused->detail);
       return;
     }
     const auto expect = parser_->get()[bhttp::field::expect];
@@ -311,9 +346,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!answer.header("X-Content-Type-Options")) {
       response_.set("X-Content-Type-Options", "nosniff");
     }
-    // SPEC §3: no-store on every /auth/* answer, the server's own 413/503 included.
-    if ((path_.rfind("/auth/", 0) == 0 || path_.rfind("/api/auth/", 0) == 0) &&
-        !answer.header("Cache-Control")) {
+    // SPEC §3, §6: no-store on every /auth/* and /api/* answer, the
+    // server's own 413/503 included.
+    if (is_private_path(path_) && !answer.header("Cache-Control")) {
       response_.set(bhttp::field::cache_control, "no-store");
     }
     response_.set(bhttp::field::date, http_date());

@@ -96,7 +96,12 @@ Decoded<core::TaskQuery> parse_task_query(const std::vector<std::pair<std::strin
     if (!t.empty()) q.tag = std::string(t);
   }
   if (const auto* v = get("search")) {
-    if (!v->empty()) q.search = *v;
+    if (core::count_code_points(*v) > core::kSearchMaxChars) {
+      errors.push_back(to_wire(core::FieldError{"search", core::FieldIssue::TooLong,
+                                                static_cast<std::int64_t>(core::kSearchMaxChars), 0}));
+    } else if (!v->empty()) {
+      q.search = *v;
+    }
   }
   if (const auto* v = get("sort_by")) {
     if (*v == "created_at") {

@@ -5,6 +5,7 @@
 // then hands the call to the TaskRepository, whose completion it passes on.
 // BlockingTaskService (blocking_task_service.hpp) is the synchronous facade.
 
+#include <cstddef>
 #include <optional>
 
 #include "todo/core/caller.hpp"
@@ -17,6 +18,8 @@ namespace todo::core {
 
 inline constexpr int kListLimitDefault = 100;
 inline constexpr int kListLimitMax = 500;
+// A longer search is refused (SPEC §6): a pattern's cost grows with it.
+inline constexpr std::size_t kSearchMaxChars = 255;
 
 class TaskService {
  public:

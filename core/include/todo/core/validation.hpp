@@ -29,6 +29,10 @@ bool is_valid_utf8(std::string_view s) noexcept;
 std::size_t count_code_points(std::string_view s) noexcept;
 // Trims ASCII whitespace (space, \t, \n, \r, \f, \v) at both ends.
 std::string_view trim(std::string_view s) noexcept;
+// Trims what Python's str.strip() does (Unicode White_Space, and U+001C..
+// U+001F) at both ends: for user text (titles, tags, emails). Invalid UTF-8
+// at an end stops the trimming there.
+std::string_view strip_white_space(std::string_view s) noexcept;
 std::string ascii_lower(std::string_view s);
 
 // Valid UTF-8 without NUL; otherwise InvalidArgument on `field`.
