@@ -87,17 +87,24 @@ Result<AuthSession> AuthService::login(const LoginCommand& cmd) {
   }
 
   bool match = false;
+  HashStanding standing = HashStanding::Current;
   if (user) {
+    standing = hasher_.standing(user->password_hash);
     auto verified = hasher_.verify(cmd.password, user->password_hash);
     match = verified && *verified;  // a malformed stored hash never matches
   } else {
     (void)hasher_.verify(cmd.password, dummy_hash());
   }
   if (!match) {
+    // A hash cheaper than today's answers a wrong password faster than the
+    // dummy answers an unknown email: pad it with the dummy's check so the
+    // two take about as long (docs/security.md, "timing").
+    if (user && standing == HashStanding::Cheaper) (void)hasher_.verify(cmd.password, dummy_hash());
     throttle_.record_login_failure(key, cmd.client_address);
     return Error::unauthenticated(kBadLogin);
   }
   throttle_.record_login_success(key, cmd.client_address);
+  if (standing != HashStanding::Current) rehash(*user, cmd.password);
   return open_session(std::move(*user));
 }
 
@@ -163,6 +170,16 @@ Result<void> AuthService::change_password(UserId user_id, std::string_view curre
   auto updated = users_.set_password(user_id, *hash);
   if (!updated) return std::move(updated).error();
   return {};
+}
+
+void AuthService::rehash(User& user, std::string_view password) {
+  // Best effort: the login has succeeded whatever happens here, and the next
+  // one tries again. Only the hash this login verified is replaced, so a
+  // password changed meanwhile is never overwritten with the old one.
+  auto fresh = hasher_.hash(password);
+  if (!fresh) return;
+  auto replaced = users_.replace_password_hash(user.id, user.password_hash, *fresh);
+  if (replaced && *replaced) user.password_hash = std::move(fresh).value();
 }
 
 Result<AuthSession> AuthService::open_session(User user) {

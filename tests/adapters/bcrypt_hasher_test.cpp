@@ -50,6 +50,27 @@ TEST_CASE("BcryptHasher writes $2b$ hashes at its cost that verify", "[crypto][b
   CHECK_FALSE(*wrong);
 }
 
+TEST_CASE("BcryptHasher's standing: $2b$ at its cost is current, lower costs cheaper, the rest outdated",
+          "[crypto][bcrypt]") {
+  using todo::core::HashStanding;
+  BcryptHasher hasher(5);
+  const auto own = hasher.hash("correct horse battery staple");
+  REQUIRE(own.has_value());
+  CHECK(hasher.standing(*own) == HashStanding::Current);
+  const auto cheap = BcryptHasher(4).hash("correct horse battery staple");
+  REQUIRE(cheap.has_value());
+  CHECK(hasher.standing(*cheap) == HashStanding::Cheaper);
+  CHECK(BcryptHasher(4).standing(*own) == HashStanding::Outdated);  // a higher cost
+  std::string as_2a = *own;
+  as_2a[2] = 'a';
+  CHECK(hasher.standing(as_2a) == HashStanding::Outdated);
+  std::string cheap_2y = *cheap;
+  cheap_2y[2] = 'y';
+  CHECK(hasher.standing(cheap_2y) == HashStanding::Cheaper);
+  CHECK(hasher.standing("not a hash") == HashStanding::Outdated);
+  for (const auto& f : fx::kBcryptHashes) CHECK((BcryptHasher(12).standing(f.hash) != HashStanding::Current || f.hash[2] == 'b'));
+}
+
 TEST_CASE("BcryptHasher hashes at cost 12 by default", "[crypto][bcrypt]") {
   BcryptHasher hasher;
   const auto hash = hasher.hash("correct horse battery staple");

@@ -124,6 +124,29 @@ TEMPLATE_TEST_CASE("set_password replaces the hash and increments the token vers
   CHECK(code_of(backend.users().set_password(ada.id + 1000, "x")) == ErrorCode::NotFound);
 }
 
+TEMPLATE_TEST_CASE("replace_password_hash swaps only the hash that was read and keeps the token version",
+                   "[contract][users]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com");
+  const auto bob = add_user(backend.users(), "bob@example.com");
+  auto swapped = backend.users().replace_password_hash(ada.id, ada.password_hash, "rehashed");
+  REQUIRE(swapped);
+  CHECK(*swapped);
+  const auto after = backend.users().find_by_id(ada.id);
+  REQUIRE(after);
+  CHECK(after->password_hash == "rehashed");
+  CHECK(after->token_version == ada.token_version);
+  // A stale `expected` (the password changed meanwhile) writes nothing.
+  auto stale = backend.users().replace_password_hash(ada.id, ada.password_hash, "older");
+  REQUIRE(stale);
+  CHECK_FALSE(*stale);
+  CHECK(backend.users().find_by_id(ada.id)->password_hash == "rehashed");
+  CHECK(backend.users().find_by_id(bob.id)->password_hash == bob.password_hash);
+  auto missing = backend.users().replace_password_hash(ada.id + 1000, "rehashed", "x");
+  REQUIRE(missing);
+  CHECK_FALSE(*missing);
+}
+
 TEMPLATE_TEST_CASE("current answers the caller's user while its session is current, Unauthenticated after",
                    "[contract][users][sessions]", TODO_CONTRACT_BACKENDS) {
   TestType backend;

@@ -46,6 +46,9 @@ class ForgettingUserRepository final : public UserRepository {
   }
   Result<User> bump_token_version(UserId id) override { return inner_.bump_token_version(id); }
   Result<User> set_password(UserId id, std::string_view hash) override { return inner_.set_password(id, hash); }
+  Result<bool> replace_password_hash(UserId id, std::string_view expected, std::string_view replacement) override {
+    return inner_.replace_password_hash(id, expected, replacement);
+  }
   void current(const Caller& caller, Completion<User> done) override {
     if (forgotten_.count(caller.user_id()) != 0) return done(Error::unauthenticated("user not found"));
     inner_.current(caller, std::move(done));
@@ -257,6 +260,62 @@ TEST_CASE("an unknown email is verified against a hash the configured hasher mad
     CHECK(dummy != real);
   }
   CHECK(f.hasher.hash_calls() <= hashes + 1);
+}
+
+// SPEC §6: a successful login whose stored hash is not at the current
+// setting stores a new one (passlib's needs_update). The first build never
+// did, so an account hashed at cost 4 stayed at cost 4 forever.
+TEST_CASE("a successful login rehashes a cheaper or outdated hash and keeps the sessions", "[auth][login][rehash]") {
+  using todo::test::FakeHasher;
+  for (const std::string_view prefix : {FakeHasher::kCheapPrefix, FakeHasher::kOldPrefix}) {
+    AuthFixture f;
+    const AuthSession alice = f.signup_ok("alice@example.com");
+    REQUIRE(f.users.set_password(alice.user.id, FakeHasher::hash_as(prefix, kPassword)).has_value());
+    const auto before = f.users.find_by_id(alice.user.id).value();
+    const int hashes = f.hasher.hash_calls();
+    const auto session = f.login("alice@example.com", kPassword);
+    REQUIRE(session.has_value());
+    CHECK(f.hasher.hash_calls() == hashes + 1);
+    const auto after = f.users.find_by_id(alice.user.id).value();
+    CHECK(after.password_hash == FakeHasher::hash_as(FakeHasher::kPrefix, kPassword));
+    // Not a password change: the token version (every session) is kept.
+    CHECK(after.token_version == before.token_version);
+    CHECK(f.auth.authenticate(session->access_token).has_value());
+    // Current now: the next login hashes nothing.
+    REQUIRE(f.login("alice@example.com", kPassword).has_value());
+    CHECK(f.hasher.hash_calls() == hashes + 1);
+  }
+}
+
+TEST_CASE("a failed login never rehashes; a cheaper hash's failure is padded with the dummy's check",
+          "[auth][login][rehash]") {
+  using todo::test::FakeHasher;
+  AuthFixture f;
+  const AuthSession alice = f.signup_ok("alice@example.com");
+  const std::string cheap = FakeHasher::hash_as(FakeHasher::kCheapPrefix, kPassword);
+  REQUIRE(f.users.set_password(alice.user.id, cheap).has_value());
+  const int hashes = f.hasher.hash_calls();
+  const int verifies = f.hasher.verify_calls();
+  CHECK_FALSE(f.login("alice@example.com", "wrong password").has_value());
+  // The cheap hash, then a hash the configured hasher made (the dummy): as
+  // long as an unknown email's check, within the cheap one's time.
+  CHECK(f.hasher.verify_calls() == verifies + 2);
+  CHECK(f.hasher.last_verified_hash().substr(0, FakeHasher::kPrefix.size()) == FakeHasher::kPrefix);
+  CHECK(f.hasher.hash_calls() <= hashes + 1);  // at most the dummy, made once
+  CHECK(f.users.find_by_id(alice.user.id).value().password_hash == cheap);
+}
+
+TEST_CASE("a rehash never overwrites a password changed since the hash was read", "[auth][login][rehash]") {
+  using todo::test::FakeHasher;
+  MemoryUserRepository users;
+  const auto created = users.create(NewUser{"a@example.com", std::nullopt, FakeHasher::hash_as(FakeHasher::kCheapPrefix, "pw")});
+  REQUIRE(created.has_value());
+  REQUIRE(users.set_password(created->id, "fake$changed").has_value());
+  const auto replaced = users.replace_password_hash(created->id, created->password_hash, "fake$wp");
+  REQUIRE(replaced.has_value());
+  CHECK_FALSE(*replaced);
+  CHECK(users.find_by_id(created->id).value().password_hash == "fake$changed");
+  CHECK_FALSE(users.replace_password_hash(UserId(999), "x", "y").value());
 }
 
 TEST_CASE("login refuses a password over 72 bytes instead of truncating it", "[auth][login]") {

@@ -5,6 +5,9 @@
 
 #include <cctype>
 
+#include "support/pg/pg_admin.hpp"
+#include "support/pg/pg_cluster.hpp"
+
 using namespace todo::test;
 using namespace todo::test::e2e;
 
@@ -473,4 +476,47 @@ TEST_CASE("a password change refuses a wrong current password (401) and a bad ne
       dump(json::object{{"current_password", account.password}, {"new_password", "whatever1234"}}),
       json_content()));
   E2E_CHECK_STATUS(me(client, account.token), 200);
+}
+
+// SPEC §6: after BCRYPT_COST goes up, a successful login stores a hash at the
+// new cost (the first build kept the old one forever, so its wrong-password
+// answers stayed cheap and told the account apart from an unknown email); a
+// failed login writes nothing; the session survives.
+TEST_CASE("a login after BCRYPT_COST went up stores a $2b$ hash at the new cost", "[e2e][auth][rehash]") {
+  const std::string url = PgCluster::shared().fresh_database("rehash");
+  const std::string email = unique_email("rehash");
+  const auto hash_of = [&] {
+    const auto rows = query_strings(url, "SELECT password_hash FROM users WHERE email = '" + email + "'");
+    REQUIRE(rows.size() == 1);
+    return rows.front();
+  };
+  std::string token;
+  {
+    ServerProcess cost4(server_environment(url));
+    HttpClient client(cost4.port());
+    const auto signed_up = client.request(
+        "POST", "/auth/signup", dump(json::object{{"email", email}, {"password", std::string(kPassword)}}),
+        json_content());
+    E2E_REQUIRE_STATUS(signed_up, 201);
+    token = std::string(body_object(signed_up).at("access_token").as_string());
+  }
+  const std::string before = hash_of();
+  CHECK(before.rfind("$2b$04$", 0) == 0);
+
+  ServerProcess cost5(with_variable(server_environment(url), "BCRYPT_COST", "5"));
+  HttpClient client(cost5.port());
+  const auto login = [&](const std::string& password) {
+    return client.request("POST", "/auth/login", dump(json::object{{"email", email}, {"password", password}}),
+                          json_content());
+  };
+  E2E_CHECK_STATUS(login("wrong password here"), 401);
+  CHECK(hash_of() == before);
+  E2E_CHECK_STATUS(login(std::string(kPassword)), 200);
+  const std::string after = hash_of();
+  CHECK(after.rfind("$2b$05$", 0) == 0);
+  // The token from before is still good (a rehash is not a password change),
+  // and the password still works against the new hash.
+  E2E_CHECK_STATUS(client.request("GET", "/auth/me", {}, bearer(token)), 200);
+  E2E_CHECK_STATUS(login(std::string(kPassword)), 200);
+  CHECK(hash_of() == after);
 }

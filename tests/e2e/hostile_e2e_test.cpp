@@ -901,3 +901,58 @@ TEST_CASE("an endless chunk extension or trailer is cut off, not buffered", "[e2
     E2E_CHECK_STATUS(HttpClient(server.port()).request("GET", "/healthz"), 200);
   }
 }
+
+// SPEC §6 limits on task data; each was accepted by the first build (an NBSP
+// title was stored, the year-0 instant was a 500, the year-10000 one came
+// back as "10000-01-01T04:59:59.000000Z", a 15 KB search ran for 770 ms).
+TEST_CASE("blank Unicode titles, due dates outside years 0001-9999 in UTC and searches over 255 "
+          "characters are 422",
+          "[e2e][hostile][limits]") {
+  HttpClient client(shared_port());
+  const auto account = signup(client, "limits");
+  const auto post = [&](const json::object& body) {
+    return client.request("POST", "/api/tasks", dump(body), json_bearer(account.token));
+  };
+  for (const char* blank : {"\xC2\xA0", "\xE3\x80\x80", "\xC2\xA0 \xE2\x80\xA8\xE3\x80\x80", "\xE2\x80\x83\t"}) {
+    const auto refused = post({{"title", blank}});
+    INFO(describe(refused));
+    CHECK(is_validation_error(refused));
+  }
+  const auto trimmed = post({{"title", "\xE3\x80\x80" "tea\xC2\xA0"}, {"tags", "\xC2\xA0" "a ,b\xE3\x80\x80"}});
+  E2E_REQUIRE_STATUS(trimmed, 201);
+  CHECK(body_object(trimmed).at("title") == "tea");
+  CHECK(body_object(trimmed).at("tags") == "a,b");
+
+  for (const char* due : {"0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "0001-01-01T04:59:59.999999+05:00"}) {
+    const auto refused = post({{"title", "due"}, {"due_date", due}});
+    INFO(due << ": " << describe(refused));
+    CHECK(is_validation_error(refused));
+    const auto id = body_object(trimmed).at("id").as_int64();
+    const auto put = client.request("PATCH", "/api/tasks/" + std::to_string(id), dump(json::object{{"due_date", due}}),
+                                    json_bearer(account.token));
+    CHECK(is_validation_error(put));
+  }
+  // The edges themselves are fine and come back as sent, in UTC.
+  const auto first = post({{"title", "first"}, {"due_date", "0001-01-01T05:00:00+05:00"}});
+  E2E_REQUIRE_STATUS(first, 201);
+  CHECK(body_object(first).at("due_date") == "0001-01-01T00:00:00.000000Z");
+  const auto last = post({{"title", "last"}, {"due_date", "9999-12-31T18:59:59-05:00"}});
+  E2E_REQUIRE_STATUS(last, 201);
+  CHECK(body_object(last).at("due_date") == "9999-12-31T23:59:59.000000Z");
+  E2E_CHECK_STATUS(post({{"title", "again"}, {"due_date", body_object(last).at("due_date")}}), 201);
+
+  const auto search = [&](const std::string& text) {
+    return client.request("GET", "/api/tasks?search=" + url_encode(text), {}, bearer(account.token));
+  };
+  E2E_CHECK_STATUS(search(std::string(255, 'z')), 200);
+  std::string emoji_255;
+  for (int i = 0; i < 255; ++i) emoji_255 += "\xF0\x9F\x98\x80";
+  E2E_CHECK_STATUS(search(emoji_255), 200);
+  for (const std::string& long_search : {std::string(256, 'z'), emoji_255 + "z", std::string(15000, 'z')}) {
+    const auto refused = search(long_search);
+    INFO(describe(refused));
+    CHECK(is_validation_error(refused));
+    CHECK(refused.body.find("search") != std::string::npos);
+  }
+  require_still_serving("limits");
+}

@@ -14,6 +14,11 @@ namespace todo::test {
 class FakeHasher final : public core::PasswordHasher {
  public:
   static constexpr std::string_view kPrefix = "fake$";
+  // Hashes "made at another setting": standing() says Cheaper / Outdated,
+  // verify() reads them like kPrefix ones.
+  static constexpr std::string_view kCheapPrefix = "cheap$";
+  static constexpr std::string_view kOldPrefix = "old$";
+  static std::string hash_as(std::string_view prefix, std::string_view password);
 
   // "fake$" + the password reversed, so a test can tell a hash from its
   // plain text and two passwords never share a hash.
@@ -21,6 +26,7 @@ class FakeHasher final : public core::PasswordHasher {
   // Error (Internal) when `hash` does not start with "fake$", like bcrypt
   // refusing a malformed hash.
   core::Result<bool> verify(std::string_view password, std::string_view hash) override;
+  core::HashStanding standing(std::string_view hash) const override;
 
   // Counters let tests check that login verifies a hash even for an
   // unknown email (equal timing) and never when throttled.

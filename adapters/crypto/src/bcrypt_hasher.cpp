@@ -57,6 +57,14 @@ std::string run_crypt(const std::string& password, const char* setting) {
 
 }  // namespace
 
+core::HashStanding BcryptHasher::standing(std::string_view hash) const {
+  if (!well_formed(hash)) return core::HashStanding::Outdated;
+  const int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
+  if (cost < cost_) return core::HashStanding::Cheaper;
+  if (cost == cost_ && hash[2] == 'b') return core::HashStanding::Current;
+  return core::HashStanding::Outdated;
+}
+
 BcryptHasher::BcryptHasher(int cost) : cost_(cost) {
   if (cost < kMinCost || cost > kMaxCost) {
     throw std::invalid_argument("bcrypt cost must be between 4 and 31");

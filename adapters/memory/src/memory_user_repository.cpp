@@ -55,6 +55,15 @@ Result<User> MemoryUserRepository::set_password(core::UserId id, std::string_vie
   return it->second;
 }
 
+Result<bool> MemoryUserRepository::replace_password_hash(core::UserId id, std::string_view expected,
+                                                        std::string_view replacement) {
+  const std::lock_guard lock(mutex_);
+  const auto it = users_.find(id);
+  if (it == users_.end() || it->second.password_hash != expected) return false;
+  it->second.password_hash = std::string(replacement);
+  return true;
+}
+
 Result<void> MemoryUserRepository::remove(core::UserId id) {
   const std::lock_guard lock(mutex_);
   const auto it = users_.find(id);

@@ -37,6 +37,11 @@ UPDATE users SET password_hash = $2, token_version = token_version + 1 WHERE id 
 RETURNING id, email, username, password_hash, token_version, created_at
 )sql"};
 
+// A rehash: the new hash only over the one that was verified; sessions stay.
+constexpr Statement kReplaceHash{"todo_user_replace_hash", R"sql(
+UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2 RETURNING id
+)sql"};
+
 // The caller's row if its session is current (no row otherwise).
 constexpr Statement kCurrentUser{"todo_user_current", R"sql(
 SELECT id, email, username, password_hash, token_version, created_at FROM users
@@ -109,6 +114,15 @@ core::Result<core::User> PgUserRepository::set_password(core::UserId id,
                                                          std::string_view password_hash) {
   return with_connection(pool_, Retry::Never, [&](Connection& c) {
     return single_user(c.exec(kSetPassword, Params{}.int8(id.value()).text(password_hash)));
+  });
+}
+
+core::Result<bool> PgUserRepository::replace_password_hash(core::UserId id, std::string_view expected,
+                                                           std::string_view replacement) {
+  return with_connection(pool_, Retry::Never, [&](Connection& c) -> core::Result<bool> {
+    auto result = c.exec(kReplaceHash, Params{}.int8(id.value()).text(expected).text(replacement));
+    if (!result) return std::move(result).error();
+    return Rows(result->get()).size() == 1;
   });
 }
 

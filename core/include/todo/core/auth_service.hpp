@@ -75,6 +75,8 @@ class AuthService {
 
  private:
   Result<AuthSession> open_session(User user);
+  // After a successful login with a hash that is not Current: store a new one.
+  void rehash(User& user, std::string_view password);
   const std::string& dummy_hash();
 
   UserRepository& users_;

@@ -26,6 +26,10 @@ class BcryptHasher final : public core::PasswordHasher {
   // A password bcrypt cannot represent (over 72 bytes, or with a NUL) never
   // matches. A malformed stored hash is Internal, never a match.
   core::Result<bool> verify(std::string_view password, std::string_view hash) override;
+  // Current: `$2b$` at this hasher's cost. Cheaper: any bcrypt variant at a
+  // lower cost. Outdated: `$2a$`/`$2y$` at this cost or higher, a higher
+  // cost, or not bcrypt at all.
+  core::HashStanding standing(std::string_view hash) const override;
 
   int cost() const noexcept { return cost_; }
 

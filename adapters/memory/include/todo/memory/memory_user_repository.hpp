@@ -18,6 +18,8 @@ class MemoryUserRepository final : public core::UserRepository {
   core::Result<core::User> find_by_email(std::string_view email) override;
   core::Result<core::User> bump_token_version(core::UserId id) override;
   core::Result<core::User> set_password(core::UserId id, std::string_view password_hash) override;
+  core::Result<bool> replace_password_hash(core::UserId id, std::string_view expected,
+                                           std::string_view replacement) override;
   void current(const core::Caller& caller, core::Completion<core::User> done) override;
   void end_sessions(const core::Caller& caller, core::Completion<core::User> done) override;
 

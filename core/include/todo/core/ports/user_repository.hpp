@@ -30,6 +30,10 @@ class UserRepository {
   virtual Result<User> bump_token_version(UserId id) = 0;
   // Atomically replaces the hash and increments token_version.
   virtual Result<User> set_password(UserId id, std::string_view password_hash) = 0;
+  // Replaces the hash only while it is still `expected`, keeping every
+  // session (a rehash at a new cost, not a password change). false when the
+  // hash had changed meanwhile or the user is gone: nothing is written.
+  virtual Result<bool> replace_password_hash(UserId id, std::string_view expected, std::string_view replacement) = 0;
 
   // The caller's user (GET /auth/me).
   virtual void current(const Caller& caller, Completion<User> done) = 0;
