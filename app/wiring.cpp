@@ -168,6 +168,9 @@ void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::Da
                     [lane, as_double] { return as_double(lane().capacity); });
   metrics.add_counter("todo_worker_rejected_total", "Requests answered 503 because the lane's queue was full.",
                       crypto, [lane, as_double] { return as_double(lane().rejected); });
+  metrics.add_counter("todo_worker_over_share_total",
+                      "Requests answered 429 because their account or address already held its share of the lane.",
+                      crypto, [lane, as_double] { return as_double(lane().over_share); });
 
   metrics.add_counter("todo_login_throttle_refusals_total", "Logins and sign-ups refused with 429 by the throttle.",
                       {{"kind", "login"}}, [&throttle, as_double] { return as_double(throttle.login_refusals()); });

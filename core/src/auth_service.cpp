@@ -150,7 +150,7 @@ Result<void> AuthService::logout_all(UserId user) {
 }
 
 Result<void> AuthService::change_password(UserId user_id, std::string_view current_password,
-                                          std::string_view new_password) {
+                                          std::string_view new_password, std::string_view client_address) {
   std::vector<FieldError> errors;
   if (auto cur = check_text("current_password", current_password); !cur) append_fields(errors, cur.error());
   if (auto pw = validate_password(new_password, "new_password"); !pw) append_fields(errors, pw.error());
@@ -161,9 +161,16 @@ Result<void> AuthService::change_password(UserId user_id, std::string_view curre
     if (user.error().code == ErrorCode::NotFound) return Error::unauthenticated(kBadToken);
     return std::move(user).error();
   }
-  if (current_password.size() > kPasswordMaxBytes) return Error::unauthenticated("Incorrect password");
-  auto verified = hasher_.verify(current_password, user->password_hash);
-  if (!verified || !*verified) return Error::unauthenticated("Incorrect password");
+  if (auto allowed = throttle_.check_login(user->email, client_address); !allowed) return std::move(allowed).error();
+  const bool verified = current_password.size() <= kPasswordMaxBytes && [&] {
+    auto checked = hasher_.verify(current_password, user->password_hash);
+    return checked && *checked;
+  }();
+  if (!verified) {
+    throttle_.record_login_failure(user->email, client_address);
+    return Error::unauthenticated("Incorrect password");
+  }
+  throttle_.record_login_success(user->email, client_address);
 
   auto hash = hasher_.hash(new_password);
   if (!hash) return std::move(hash).error();

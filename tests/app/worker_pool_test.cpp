@@ -5,6 +5,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
+#include <string>
+#include <vector>
 #include <mutex>
 #include <thread>
 
@@ -112,4 +115,63 @@ TEST_CASE("shutdown finishes running jobs, drops queued ones and refuses new one
   CHECK(queued_ran == 0);
   CHECK(token.use_count() == 1);  // the dropped job's captures were destroyed
   CHECK_FALSE(pool.try_submit([] {}));
+}
+
+TEST_CASE("a caller never holds more than its share of the pool; others still get in") {
+  Gate gate;
+  WorkerPool pool("test", 1, 8);
+  using Admission = WorkerPool::Admission;
+  const auto flood_share = [] {
+    return std::vector<WorkerPool::Share>{{"address 192.0.2.1", 4}, {"account 7", 2}};
+  };
+  // One running, one waiting: account 7 is at its share.
+  REQUIRE(pool.submit([&] { gate.wait(); }, flood_share()) == Admission::Accepted);
+  gate.wait_for_waiters(1);
+  REQUIRE(gate.waiting() == 1);
+  REQUIRE(pool.submit([&] { gate.wait(); }, flood_share()) == Admission::Accepted);
+  for (int i = 0; i < 20; ++i) CHECK(pool.submit([] {}, flood_share()) == Admission::OverShare);
+  CHECK(pool.over_share() == 20);
+  CHECK(pool.rejected() == 0);
+  // Other accounts from the same address, up to the address's share.
+  CHECK(pool.submit([] {}, {{"address 192.0.2.1", 4}, {"account 8", 2}}) == Admission::Accepted);
+  CHECK(pool.submit([] {}, {{"address 192.0.2.1", 4}, {"account 9", 2}}) == Admission::Accepted);
+  CHECK(pool.submit([] {}, {{"address 192.0.2.1", 4}, {"account 10", 2}}) == Admission::OverShare);
+  // Another address fills what is left of the queue, then the queue is full.
+  int accepted = 0;
+  for (int i = 0; i < 10; ++i) {
+    const Admission a = pool.submit([] {}, {{"address 198.51.100." + std::to_string(i), 4}});
+    if (a == Admission::Accepted) ++accepted;
+    if (a != Admission::Accepted) CHECK(a == Admission::Full);
+  }
+  CHECK(accepted == 8 - 3);  // 8 queued at most: account 7's second job and accounts 8, 9 wait too
+  CHECK(pool.rejected() == 10 - 5);
+  gate.open();
+  pool.shutdown();
+}
+
+TEST_CASE("a share is given back when its job has run") {
+  WorkerPool pool("test", 1, 8);
+  using Admission = WorkerPool::Admission;
+  for (int i = 0; i < 50; ++i) {
+    std::promise<void> ran;
+    auto done = ran.get_future();
+    REQUIRE(pool.submit([&ran] { ran.set_value(); }, {{"account 1", 1}}) == Admission::Accepted);
+    done.wait();
+    // The share is released right after the job; until then a second job of
+    // the same account may still be refused, never afterwards.
+    for (int tries = 0; tries < 100000; ++tries) {
+      std::promise<void> second;
+      auto second_done = second.get_future();
+      const Admission a = pool.submit([&second] { second.set_value(); }, {{"account 1", 1}});
+      if (a == Admission::Accepted) {
+        second_done.wait();
+        break;
+      }
+      REQUIRE(a == Admission::OverShare);
+      std::this_thread::yield();
+    }
+  }
+  CHECK(pool.submit([] {}, {}) == Admission::Accepted);
+  pool.shutdown();
+  CHECK(pool.submit([] {}, {{"account 1", 1}}) == Admission::Closed);
 }

@@ -479,7 +479,7 @@ TEST_CASE("logout_all of one user leaves other users' tokens working", "[auth][r
 TEST_CASE("change_password revokes every earlier token and swaps the password", "[auth][revocation]") {
   AuthFixture f;
   const AuthSession s = f.signup_ok("alice@example.com");
-  REQUIRE(f.auth.change_password(s.user.id, kPassword, "new password!").has_value());
+  REQUIRE(f.auth.change_password(s.user.id, kPassword, "new password!", kAddress).has_value());
 
   CHECK(code_of(f.auth.authenticate(s.access_token)) == "Unauthenticated");
   CHECK(code_of(f.login("alice@example.com", kPassword)) == "Unauthenticated");
@@ -492,7 +492,7 @@ TEST_CASE("change_password with a wrong current password is Unauthenticated and 
           "[auth][revocation]") {
   AuthFixture f;
   const AuthSession s = f.signup_ok("alice@example.com");
-  const auto r = f.auth.change_password(s.user.id, "not my password", "new password!");
+  const auto r = f.auth.change_password(s.user.id, "not my password", "new password!", kAddress);
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == ErrorCode::Unauthenticated);
   CHECK(f.auth.authenticate(s.access_token).has_value());
@@ -500,11 +500,53 @@ TEST_CASE("change_password with a wrong current password is Unauthenticated and 
   CHECK(code_of(f.login("alice@example.com", "new password!")) == "Unauthenticated");
 }
 
+// SPEC §6. The first build let a stolen token make 60 wrong guesses and
+// change the password with the 61st.
+TEST_CASE("wrong current passwords count as failed logins; once throttled even the right one is refused",
+          "[auth][throttle][password]") {
+  ThrottleLimits limits;
+  limits.login_max_failures = 3;
+  AuthFixture f(limits);
+  const AuthSession s = f.signup_ok("alice@example.com");
+  for (int i = 0; i < 3; ++i) {
+    const auto wrong = f.auth.change_password(s.user.id, "guess number " + std::to_string(i), "new password!", kAddress);
+    REQUIRE_FALSE(wrong.has_value());
+    CHECK(wrong.error().code == ErrorCode::Unauthenticated);
+  }
+  const int verifies = f.hasher.verify_calls();
+  const auto refused = f.auth.change_password(s.user.id, kPassword, "new password!", kAddress);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::ResourceExhausted);
+  CHECK(refused.error().retry_after_s.has_value());
+  CHECK(f.hasher.verify_calls() == verifies);  // refused before any hashing
+  // The same count as the login form's: the email is throttled there too,
+  // and the password is unchanged.
+  const auto login = f.login("alice@example.com", kPassword, "198.51.100.1");
+  REQUIRE_FALSE(login.has_value());
+  CHECK(login.error().code == ErrorCode::ResourceExhausted);
+  f.clock.advance(std::chrono::minutes{16});
+  CHECK(f.login("alice@example.com", kPassword).has_value());
+}
+
+TEST_CASE("failed password changes count toward the address too", "[auth][throttle][password]") {
+  ThrottleLimits limits;
+  limits.address_max_failures = 2;
+  AuthFixture f(limits);
+  const AuthSession a = f.signup_ok("a@example.com");
+  const AuthSession b = f.signup_ok("b@example.com");
+  CHECK_FALSE(f.auth.change_password(a.user.id, "wrong wrong", "new password!", "192.0.2.9").has_value());
+  CHECK_FALSE(f.auth.change_password(b.user.id, "wrong wrong", "new password!", "192.0.2.9").has_value());
+  const auto from_there = f.login("a@example.com", kPassword, "192.0.2.9");
+  REQUIRE_FALSE(from_there.has_value());
+  CHECK(from_there.error().code == ErrorCode::ResourceExhausted);
+  CHECK(f.login("a@example.com", kPassword, "192.0.2.10").has_value());
+}
+
 TEST_CASE("change_password refuses an invalid new password naming 'new_password'", "[auth][revocation]") {
   AuthFixture f;
   const AuthSession s = f.signup_ok("alice@example.com");
-  CHECK(names_field(f.auth.change_password(s.user.id, kPassword, "short"), "new_password"));
-  CHECK(names_field(f.auth.change_password(s.user.id, kPassword, repeat("p", 73)), "new_password"));
+  CHECK(names_field(f.auth.change_password(s.user.id, kPassword, "short", kAddress), "new_password"));
+  CHECK(names_field(f.auth.change_password(s.user.id, kPassword, repeat("p", 73), kAddress), "new_password"));
   CHECK(f.auth.authenticate(s.access_token).has_value());
   CHECK(f.login("alice@example.com", kPassword).has_value());
 }
@@ -523,8 +565,8 @@ TEST_CASE("signup, login and change_password refuse invalid UTF-8 and NUL as Inv
     CHECK(names_field(f.signup("bob@example.com", kPassword, "bob" + bad), "username"));
     CHECK(names_field(f.login("alice@example.com", bad), "password"));
     CHECK(names_field(f.login("alice" + bad + "@example.com", kPassword), "email"));
-    CHECK(names_field(f.auth.change_password(s.user.id, bad, "new password!"), "current_password"));
-    CHECK(names_field(f.auth.change_password(s.user.id, kPassword, bad), "new_password"));
+    CHECK(names_field(f.auth.change_password(s.user.id, bad, "new password!", kAddress), "current_password"));
+    CHECK(names_field(f.auth.change_password(s.user.id, kPassword, bad, kAddress), "new_password"));
   }
   CHECK(f.login("alice@example.com", kPassword).has_value());
 }

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <atomic>
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <fstream>
 #include <regex>
@@ -437,4 +440,86 @@ TEST_CASE("/readyz answers 503 while the database is down and recovers after it 
   REQUIRE(body_array(listed).size() == 1);
   CHECK(body_array(listed).at(0).at("title") == "survives the outage");
   E2E_CHECK_STATUS(after.request("POST", "/api/tasks", R"({"title":"after"})", json_bearer(account.token)), 201);
+}
+
+// SPEC §6. On the first build a stolen token made 60 wrong guesses (60 × 401)
+// and the 61st, right one changed the password.
+TEST_CASE("wrong current passwords on POST /auth/password count as failed logins and end in 429",
+          "[e2e][throttle][password]") {
+  Environment env = server_environment(PgCluster::shared().fresh_database("pwthrottle"));
+  env = with_variable(env, "LOGIN_MAX_FAILURES", "3");
+  ServerProcess server(env);
+  HttpClient client(server.port());
+  const auto account = signup(client, "pwthrottle");
+  const auto change = [&](const std::string& current) {
+    return client.request("POST", "/auth/password",
+                          dump(json::object{{"current_password", current}, {"new_password", "a brand new password"}}),
+                          json_bearer(account.token));
+  };
+  for (int i = 0; i < 3; ++i) E2E_CHECK_STATUS(change("wrong guess " + std::to_string(i)), 401);
+  // 429 wins even with the right password, and on the login form too.
+  require_throttled(change(account.password));
+  require_throttled(login(client, account.email, account.password));
+  // Nothing changed: the token still works.
+  E2E_CHECK_STATUS(client.request("GET", "/auth/me", {}, bearer(account.token)), 200);
+}
+
+// SPEC §6. On the first build one account's 20 concurrent wrong guesses
+// filled the bcrypt lane's queue and every other login got 503 meanwhile.
+TEST_CASE("one account flooding POST /auth/password cannot crowd other users' logins out of the hashing lane",
+          "[e2e][throttle][password]") {
+  Environment env = server_environment(PgCluster::shared().fresh_database("pwflood"));
+  // Slow enough hashes that the flood really queues (about 50 ms each here).
+  env = with_variable(env, "BCRYPT_COST", "10");
+  ServerProcess server(env);
+  HttpClient setup(server.port());
+  const auto flooder = signup(setup, "flooder");
+  std::vector<Account> others;
+  for (int i = 0; i < 4; ++i) others.push_back(signup(setup, "bystander"));
+
+  std::atomic<bool> stop{false};
+  std::mutex statuses_mutex;
+  std::map<int, int> flood_statuses;
+  std::vector<std::thread> flood;
+  for (int t = 0; t < 20; ++t) {
+    flood.emplace_back([&, t] {
+      HttpClient client(server.port(), "127.0.0.1", std::chrono::seconds{30});
+      const std::string body = dump(json::object{{"current_password", "wrong guess " + std::to_string(t)},
+                                                 {"new_password", "a brand new password"}});
+      for (int i = 0; i < 200 && !stop.load(); ++i) {
+        int status = 0;
+        try {
+          status = client.request("POST", "/auth/password", body, json_bearer(flooder.token)).status;
+        } catch (const std::exception&) {
+          status = -1;
+        }
+        const std::lock_guard lock(statuses_mutex);
+        ++flood_statuses[status];
+      }
+    });
+  }
+  // Wait (bounded, no sleep) until the flood is being refused its excess.
+  HttpClient watcher(server.port());
+  bool flooding = false;
+  for (int i = 0; i < 5000 && !flooding; ++i) {
+    flooding = watcher.request("GET", "/metrics").body.find("todo_worker_over_share_total{lane=\"crypto\"} 0") ==
+               std::string::npos;
+  }
+  CHECK(flooding);
+  std::vector<int> login_statuses;
+  for (int round = 0; round < 3; ++round) {
+    for (const Account& other : others) login_statuses.push_back(login(setup, other.email, other.password).status);
+  }
+  stop = true;
+  for (auto& thread : flood) thread.join();
+  INFO("flood statuses: " << [&] {
+    std::string text;
+    for (const auto& [status, count] : flood_statuses) text += std::to_string(status) + "x" + std::to_string(count) + " ";
+    return text;
+  }());
+  for (const int status : login_statuses) CHECK(status == 200);
+  CHECK(flood_statuses[429] > 0);
+  CHECK(flood_statuses[401] > 0);
+  CHECK(flood_statuses.count(503) == 0);
+  CHECK(flood_statuses.count(204) == 0);
 }

@@ -79,7 +79,8 @@ Response change_password(Exchange& x) {
   if (refused) return std::move(*refused);
   const Decoded<PasswordChange> change = decode_password_change(body.value);
   if (!change.ok()) return validation_response(change.errors);
-  core::Result<void> done = x.auth.change_password(user->id, change.value.current_password, change.value.new_password);
+  core::Result<void> done = x.auth.change_password(user->id, change.value.current_password, change.value.new_password,
+                                                   client_address(x.request, x.options.trusted_proxies));
   if (!done) return error_response(done.error());
   return no_content();
 }

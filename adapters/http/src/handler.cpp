@@ -121,6 +121,16 @@ Handler::Routed Handler::route(Request request) const {
       case RouteMatch::Kind::Found:
         routed.kind_ = Routed::Kind::Found;
         routed.lane_ = lane_of(x->match.route->endpoint);
+        if (routed.lane_ == Lane::Crypto) {
+          routed.share_address_ = client_address(x->request, options_.trusted_proxies);
+          // A signature check only (no database): enough to name the
+          // account; the route checks the session itself.
+          if (const auto token = bearer_token(x->request)) {
+            if (const auto caller = auth_.verify(*token)) {
+              routed.share_account_ = std::to_string(caller->user_id().value());
+            }
+          }
+        }
         break;
     }
   } catch (const std::exception& e) {

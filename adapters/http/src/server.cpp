@@ -61,7 +61,7 @@ Engine::Engine(ServerOptions options, const Handler& handler)
 LaneStats Engine::lane_stats(Lane lane) const noexcept {
   if (lane != Lane::Crypto) return {};  // run on the I/O threads: no pool
   const WorkerPool& pool = crypto_pool_;
-  return LaneStats{pool.threads(), pool.capacity(), pool.queued(), pool.busy(), pool.rejected()};
+  return LaneStats{pool.threads(), pool.capacity(), pool.queued(), pool.busy(), pool.rejected(), pool.over_share()};
 }
 
 void Engine::forget(const Session* session) {

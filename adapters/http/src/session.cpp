@@ -4,12 +4,14 @@
 // request at a time per connection, so pipelining is safe); lingering
 // close, 100-continue.
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <ctime>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -60,6 +62,13 @@ Response error_response(int status, std::string_view detail) {
   response.set_header("Content-Type", "application/json");
   response.set_header("Cache-Control", "no-store");
   response.body = "{\"detail\":\"" + std::string(detail) + "\"}";
+  return response;
+}
+
+// One account or address already holds its share of the hashing lane.
+Response over_share_response() {
+  Response response = error_response(429, "Too many requests at once. Try again later.");
+  response.set_header("Retry-After", "1");
   return response;
 }
 
@@ -319,14 +328,36 @@ class Session : public std::enable_shared_from_this<Session> {
     // The routed request moves into the queued job (std::function needs a
     // copyable callable, hence the shared_ptr).
     auto job = std::make_shared<Handler::Routed>(std::move(routed));
-    const bool queued = server_.crypto_pool().try_submit([self = shared_from_this(), job] {
-      self->server_.handler().handle(std::move(*job), [self](Response response) {
-        net::post(self->executor(), [self, response = std::move(response)]() mutable {
-          self->write(std::move(response));
-        });
-      });
-    });
-    if (!queued) write(busy_response());
+    const WorkerPool::Admission admission = server_.crypto_pool().submit(
+        [self = shared_from_this(), job] {
+          self->server_.handler().handle(std::move(*job), [self](Response response) {
+            net::post(self->executor(), [self, response = std::move(response)]() mutable {
+              self->write(std::move(response));
+            });
+          });
+        },
+        crypto_shares(*job));
+    if (admission == WorkerPool::Admission::OverShare) {
+      write(over_share_response());
+    } else if (admission != WorkerPool::Admission::Accepted) {
+      write(busy_response());
+    }
+  }
+
+  // The caller's claims on the hashing lane (SPEC §6: no account or address
+  // holds more than its share).
+  std::vector<WorkerPool::Share> crypto_shares(const Handler::Routed& routed) const {
+    const ServerOptions& options = server_.options();
+    std::vector<WorkerPool::Share> shares;
+    const std::size_t per_address = options.crypto_share_per_address != 0
+                                        ? options.crypto_share_per_address
+                                        : std::max<std::size_t>(1, server_.crypto_pool().capacity() / 2);
+    shares.push_back(WorkerPool::Share{"address " + routed.share_address(), per_address});
+    if (routed.share_account()) {
+      shares.push_back(WorkerPool::Share{"account " + *routed.share_account(),
+                                         std::max<std::size_t>(1, options.crypto_share_per_account)});
+    }
+    return shares;
   }
 
   void write(Response answer) {

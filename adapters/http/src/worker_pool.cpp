@@ -14,26 +14,51 @@ WorkerPool::WorkerPool(std::string name, std::size_t threads, std::size_t capaci
 
 WorkerPool::~WorkerPool() { shutdown(); }
 
-bool WorkerPool::try_submit(Job job) {
+bool WorkerPool::try_submit(Job job) { return submit(std::move(job), {}) == Admission::Accepted; }
+
+WorkerPool::Admission WorkerPool::submit(Job job, std::vector<Share> shares) {
   {
     std::lock_guard lock(mutex_);
-    if (closed_ || queue_.size() >= capacity_) {
-      if (!closed_) rejected_.fetch_add(1, std::memory_order_relaxed);
-      return false;
+    if (closed_) return Admission::Closed;
+    for (const Share& share : shares) {
+      const auto held = held_.find(share.key);
+      if (held != held_.end() && held->second >= share.limit) {
+        over_share_.fetch_add(1, std::memory_order_relaxed);
+        return Admission::OverShare;
+      }
     }
-    queue_.push_back(std::move(job));
+    if (queue_.size() >= capacity_) {
+      rejected_.fetch_add(1, std::memory_order_relaxed);
+      return Admission::Full;
+    }
+    Entry entry{std::move(job), {}};
+    entry.keys.reserve(shares.size());
+    for (Share& share : shares) {
+      ++held_[share.key];
+      entry.keys.push_back(std::move(share.key));
+    }
+    queue_.push_back(std::move(entry));
     queued_.store(queue_.size(), std::memory_order_relaxed);
   }
   ready_.notify_one();
-  return true;
+  return Admission::Accepted;
+}
+
+void WorkerPool::release(const std::vector<std::string>& keys) {
+  for (const std::string& key : keys) {
+    const auto held = held_.find(key);
+    if (held == held_.end()) continue;
+    if (--held->second == 0) held_.erase(held);
+  }
 }
 
 void WorkerPool::shutdown() {
-  std::deque<Job> dropped;
+  std::deque<Entry> dropped;
   {
     std::lock_guard lock(mutex_);
     closed_ = true;
     dropped.swap(queue_);
+    for (const Entry& entry : dropped) release(entry.keys);
     queued_.store(0, std::memory_order_relaxed);
   }
   ready_.notify_all();
@@ -46,18 +71,22 @@ void WorkerPool::shutdown() {
 
 void WorkerPool::work() {
   for (;;) {
-    Job job;
+    Entry entry;
     {
       std::unique_lock lock(mutex_);
       ready_.wait(lock, [this] { return closed_ || !queue_.empty(); });
       if (closed_) return;
-      job = std::move(queue_.front());
+      entry = std::move(queue_.front());
       queue_.pop_front();
       queued_.store(queue_.size(), std::memory_order_relaxed);
       busy_.fetch_add(1, std::memory_order_relaxed);
     }
-    job();
-    job = nullptr;  // its captures die before the worker counts as idle
+    entry.job();
+    entry.job = nullptr;  // its captures die before the worker counts as idle
+    {
+      std::lock_guard lock(mutex_);
+      release(entry.keys);
+    }
     busy_.fetch_sub(1, std::memory_order_relaxed);
   }
 }

@@ -69,9 +69,13 @@ class AuthService {
   // logout_all for a Caller, checked and done in one step (asynchronous).
   void logout_all(const Caller& caller, Completion<void> done);
   // Unauthenticated when current_password is wrong; InvalidArgument for a bad
-  // new password. Revokes every earlier token, the caller's included.
-  Result<void> change_password(UserId user, std::string_view current_password,
-                               std::string_view new_password);
+  // new password. Revokes every earlier token, the caller's included. A
+  // wrong current password is a failed login for the user's email and
+  // `client_address`, under the same throttle (ResourceExhausted, checked
+  // before the password, so it wins even over the right one): a stolen
+  // token cannot guess the password faster than the login form can.
+  Result<void> change_password(UserId user, std::string_view current_password, std::string_view new_password,
+                               std::string_view client_address);
 
  private:
   Result<AuthSession> open_session(User user);

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,11 @@ class Handler {
   class Routed {
    public:
     Lane lane() const noexcept { return lane_; }
+    // For the Crypto lane: who the request is for, so one caller gets no
+    // more than its share of the lane. The client address (through trusted
+    // proxies) always; the account when a valid token names one.
+    const std::string& share_address() const noexcept { return share_address_; }
+    const std::optional<std::string>& share_account() const noexcept { return share_account_; }
 
    private:
     friend class Handler;
@@ -52,6 +58,8 @@ class Handler {
     Lane lane_ = Lane::Inline;
     std::string allow_;  // for MethodNotAllowed
     std::string failure_;  // for Failed: why routing threw
+    std::string share_address_;
+    std::optional<std::string> share_account_;
   };
 
   // Never throws: a request that cannot be routed is answered 500 by handle().

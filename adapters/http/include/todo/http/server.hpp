@@ -43,6 +43,7 @@ struct LaneStats {
   std::size_t queued = 0;
   std::size_t busy = 0;
   std::uint64_t rejected = 0;  // answered 503 because the queue was full
+  std::uint64_t over_share = 0;  // answered 429: the caller already held its share
 };
 
 struct ServerOptions {
@@ -56,6 +57,10 @@ struct ServerOptions {
 
   std::size_t crypto_threads = 1;
   std::size_t crypto_queue = 64;
+  // The most hashing-lane jobs (waiting or running) one account may hold,
+  // and one client address (0: half the queue). Beyond it: 429.
+  std::size_t crypto_share_per_account = 2;
+  std::size_t crypto_share_per_address = 0;
 
   std::size_t body_limit = 1024 * 1024;
   std::size_t header_limit = 16 * 1024;
