@@ -88,7 +88,8 @@ const std::vector<std::string> kConfigVariables = {
     "DATABASE_URL",  "JWT_SECRET",         "JWT_PREVIOUS_SECRETS", "PORT",
     "BIND",          "CORS_ORIGINS",       "BCRYPT_COST",          "DB_POOL_SIZE", "DB_PIPELINE_CONNECTIONS", "DB_PIPELINE_WRITE_CONNECTIONS",
     "THREADS",       "LOG_LEVEL",          "MAX_CONNECTIONS",      "LOGIN_MAX_FAILURES",
-    "ADDRESS_MAX_FAILURES", "SIGNUP_PER_ADDRESS", "TRUSTED_PROXIES"};
+    "ADDRESS_MAX_FAILURES", "SIGNUP_PER_ADDRESS", "TRUSTED_PROXIES", "MAX_TASKS_PER_USER",
+    "DB_STATEMENT_TIMEOUT_MS"};
 
 core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   cores = std::max<std::size_t>(1, cores);
@@ -188,6 +189,15 @@ core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   const auto signups = integer(env, "SIGNUP_PER_ADDRESS", 100, 0, 1'000'000);
   if (!signups) return signups.error();
   config.signup_per_address = static_cast<int>(*signups);
+
+  const auto max_tasks = integer(env, "MAX_TASKS_PER_USER", 10000, 0, 1'000'000'000);
+  if (!max_tasks) return max_tasks.error();
+  config.max_tasks_per_user = *max_tasks;
+
+  // 0 turns the deadline off; an hour is more than any request should take.
+  const auto statement_timeout = integer(env, "DB_STATEMENT_TIMEOUT_MS", 5000, 0, 3'600'000);
+  if (!statement_timeout) return statement_timeout.error();
+  config.db_statement_timeout_ms = *statement_timeout;
 
   if (const auto proxies = value_of(env, "TRUSTED_PROXIES")) {
     config.trusted_proxies = split_list(*proxies);

@@ -35,6 +35,9 @@ struct Config {
   int address_max_failures = 100;
   int signup_per_address = 100;
   std::vector<std::string> trusted_proxies;
+  // SPEC §6: 0 = no limit.
+  std::int64_t max_tasks_per_user = 10000;
+  std::int64_t db_statement_timeout_ms = 5000;
 };
 
 using Environment = std::map<std::string, std::string, std::less<>>;

@@ -212,6 +212,7 @@ int serve(const Config& config, Logger& log) {
     pg::PoolOptions options;
     options.conninfo = config.database_url;
     options.size = config.db_pool_size;
+    options.statement_timeout = std::chrono::milliseconds(config.db_statement_timeout_ms);
     pool = std::make_unique<pg::Pool>(std::move(options));
   } catch (const std::invalid_argument&) {
     // libpq's parse message can quote the string, password included: keep it out.
@@ -238,7 +239,7 @@ int serve(const Config& config, Logger& log) {
 
   pg::Database database(*pool);
   pg::PgUserRepository users(database);
-  pg::PgTaskRepository task_repository(database);
+  pg::PgTaskRepository task_repository(database, config.max_tasks_per_user);
   core::AuthService auth(users, *hasher, *tokens, *tokens, clock, throttle);
   core::TaskService tasks(task_repository, clock);
 

@@ -7,6 +7,7 @@ const char* to_string(ErrorCode code) noexcept {
     case ErrorCode::InvalidArgument: return "InvalidArgument";
     case ErrorCode::NotFound: return "NotFound";
     case ErrorCode::AlreadyExists: return "AlreadyExists";
+    case ErrorCode::FailedPrecondition: return "FailedPrecondition";
     case ErrorCode::Unauthenticated: return "Unauthenticated";
     case ErrorCode::PermissionDenied: return "PermissionDenied";
     case ErrorCode::ResourceExhausted: return "ResourceExhausted";
@@ -50,6 +51,9 @@ Error Error::invalid(std::vector<FieldError> fields) {
 Error Error::not_found(std::string message) { return {ErrorCode::NotFound, std::move(message), {}, std::nullopt}; }
 Error Error::already_exists(std::string message) {
   return {ErrorCode::AlreadyExists, std::move(message), {}, std::nullopt};
+}
+Error Error::failed_precondition(std::string message) {
+  return {ErrorCode::FailedPrecondition, std::move(message), {}, std::nullopt};
 }
 Error Error::unauthenticated(std::string message) {
   return {ErrorCode::Unauthenticated, std::move(message), {}, std::nullopt};

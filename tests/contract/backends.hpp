@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <memory>
 #include <string>
 
 #include "todo/core/ports/task_repository.hpp"
@@ -35,6 +37,10 @@ struct MemoryBackend {
   core::UserRepository& users() { return users_; }
   SyncTasks& tasks() { return sync_; }
   core::TaskRepository& port() { return tasks_; }
+  // Another task repository on the same users, with a task limit.
+  std::unique_ptr<core::TaskRepository> limited(std::int64_t max_tasks) {
+    return std::make_unique<memory::MemoryTaskRepository>(users_, max_tasks);
+  }
   // Deletes a user and its tasks, as PostgreSQL's ON DELETE CASCADE does.
   void delete_user(core::UserId id) {
     REQUIRE(users_.remove(id));
@@ -54,6 +60,10 @@ struct PgBackend {
   core::UserRepository& users() { return users_; }
   SyncTasks& tasks() { return sync_; }
   core::TaskRepository& port() { return tasks_; }
+  // Another task repository on the same database, with a task limit.
+  std::unique_ptr<core::TaskRepository> limited(std::int64_t max_tasks) {
+    return std::make_unique<pg::PgTaskRepository>(database_, max_tasks);
+  }
   // DELETE FROM users (its tasks go by ON DELETE CASCADE).
   void delete_user(core::UserId id);
 

@@ -1,5 +1,6 @@
 // TaskRepository contract (everything but list), run on both adapters.
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -433,4 +434,64 @@ TEMPLATE_TEST_CASE("concurrent toggles for a token are atomic, and so are create
   CHECK_FALSE(backend.tasks().get(owner.id, task.id)->completed);
   // 1 + 4 threads x 12 kept (odd rounds of 25).
   CHECK(checked_count(backend, owner) == 1 + kThreads * (kRounds / 2));
+}
+
+// SPEC §6 MAX_TASKS_PER_USER. The first build had no cap: one account made
+// 9,446 maximum-size tasks in 15 s.
+TEMPLATE_TEST_CASE("a repository with a task limit refuses the create past it, per user, exactly",
+                   "[contract][tasks][limit]", TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com");
+  const auto bob = add_user(backend.users(), "bob@example.com");
+  const auto repo = backend.limited(3);
+  SyncTasks tasks(backend.users(), *repo);
+  std::vector<core::TaskId> made;
+  for (int i = 0; i < 3; ++i) {
+    auto created = tasks.create(new_task(ada.id, "t" + std::to_string(i), at(i)));
+    REQUIRE(created);
+    made.push_back(created->id);
+  }
+  const auto refused = tasks.create(new_task(ada.id, "one too many", at(9)));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::FailedPrecondition);
+  CHECK(refused.error().message == "Task limit reached");
+  // Another user has a limit of their own.
+  CHECK(tasks.create(new_task(bob.id, "bob's", at(9))));
+  // A revoked token is still Unauthenticated, not "limit reached".
+  const auto revoked = tasks.create(as_caller(ada.id, 99), new_task(ada.id, "x", at(9)));
+  REQUIRE_FALSE(revoked);
+  CHECK(revoked.error().code == ErrorCode::Unauthenticated);
+  // A delete makes room again.
+  REQUIRE(tasks.remove(ada.id, made.front()));
+  CHECK(tasks.create(new_task(ada.id, "room again", at(10))));
+  CHECK_FALSE(tasks.create(new_task(ada.id, "full again", at(11))));
+}
+
+TEMPLATE_TEST_CASE("the task limit holds under concurrent creates of one user", "[contract][tasks][limit]",
+                   TODO_CONTRACT_BACKENDS) {
+  TestType backend;
+  const auto ada = add_user(backend.users(), "ada@example.com");
+  const auto repo = backend.limited(5);
+  std::atomic<int> created{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      SyncTasks tasks(backend.users(), *repo);
+      for (int i = 0; i < 5; ++i) {
+        const auto r = tasks.create(new_task(ada.id, "c" + std::to_string(t) + "-" + std::to_string(i), at(i)));
+        if (r) {
+          ++created;
+        } else if (r.error().code == ErrorCode::FailedPrecondition) {
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(created == 5);
+  CHECK(refused == 15);
+  const auto page = SyncTasks(backend.users(), *repo).list(ada.id, core::TaskQuery{});
+  REQUIRE(page);
+  CHECK(page->total == 5);
 }

@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <thread>
 
+#include "support/pg/pg_admin.hpp"
 #include "support/pg/pg_cluster.hpp"
 
 using namespace todo::test;
@@ -522,4 +523,64 @@ TEST_CASE("one account flooding POST /auth/password cannot crowd other users' lo
   CHECK(flood_statuses[401] > 0);
   CHECK(flood_statuses.count(503) == 0);
   CHECK(flood_statuses.count(204) == 0);
+}
+
+// SPEC §6 MAX_TASKS_PER_USER and DB_STATEMENT_TIMEOUT_MS.
+TEST_CASE("MAX_TASKS_PER_USER: a create past it is 409 'Task limit reached'; a delete makes room",
+          "[e2e][limits]") {
+  Environment env = server_environment(PgCluster::shared().fresh_database("maxtasks"));
+  env = with_variable(env, "MAX_TASKS_PER_USER", "3");
+  ServerProcess server(env);
+  HttpClient client(server.port());
+  const auto ada = signup(client, "maxtasks");
+  const auto create = [&](const std::string& title) {
+    return client.request("POST", "/api/tasks", dump(json::object{{"title", title}}), json_bearer(ada.token));
+  };
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    const auto made = create("t" + std::to_string(i));
+    E2E_REQUIRE_STATUS(made, 201);
+    ids.push_back(body_object(made).at("id").as_int64());
+  }
+  const auto full = create("one too many");
+  E2E_CHECK_STATUS(full, 409);
+  CHECK(body_object(full) == json::object{{"detail", "Task limit reached"}});
+  const auto listed = client.request("GET", "/api/tasks", {}, bearer(ada.token));
+  CHECK(listed.header("X-Total-Count") == std::optional<std::string>("3"));
+  E2E_CHECK_STATUS(client.request("DELETE", "/api/tasks/" + std::to_string(ids.front()), {}, bearer(ada.token)), 200);
+  E2E_CHECK_STATUS(create("room again"), 201);
+  // Another user is not affected.
+  const auto bob = signup(client, "maxtasks");
+  E2E_CHECK_STATUS(client.request("POST", "/api/tasks", R"({"title":"b"})", json_bearer(bob.token)), 201);
+}
+
+TEST_CASE("DB_STATEMENT_TIMEOUT_MS: a statement held past it is 503 and the connections live on",
+          "[e2e][limits]") {
+  const std::string url = PgCluster::shared().fresh_database("stmttimeout");
+  Environment env = server_environment(url);
+  env = with_variable(env, "DB_STATEMENT_TIMEOUT_MS", "300");
+  ServerProcess server(env);
+  HttpClient client(server.port());
+  const auto ada = signup(client, "stmttimeout");
+  const auto bob = signup(client, "stmttimeout");
+  const auto create_for = [&](const Account& who) {
+    return client.request("POST", "/api/tasks", R"({"title":"t"})", json_bearer(who.token));
+  };
+  {
+    // Ada's row is locked by another session: her create waits for it until
+    // PostgreSQL cancels the statement.
+    HeldTransaction lock(url, "SELECT 1 FROM users WHERE id = " + std::to_string(ada.id) + " FOR UPDATE");
+    const auto cancelled = create_for(ada);
+    E2E_CHECK_STATUS(cancelled, 503);
+    CHECK(has_string_detail(cancelled));
+    // Bob is not held up by it.
+    E2E_CHECK_STATUS(create_for(bob), 201);
+    E2E_CHECK_STATUS(client.request("GET", "/api/tasks", {}, bearer(bob.token)), 200);
+  }
+  // Nothing of the cancelled create was stored, and everything works again.
+  const auto listed = client.request("GET", "/api/tasks", {}, bearer(ada.token));
+  E2E_REQUIRE_STATUS(listed, 200);
+  CHECK(body_array(listed).empty());
+  for (int i = 0; i < 10; ++i) E2E_CHECK_STATUS(create_for(ada), 201);
+  E2E_CHECK_STATUS(client.request("GET", "/readyz"), 200);
 }

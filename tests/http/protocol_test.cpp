@@ -229,7 +229,7 @@ TEST_CASE("core PermissionDenied and ResourceExhausted map to 403 and 429", "[ht
   CHECK(header_or_empty(r2, "Retry-After") == "7");
 }
 
-TEST_CASE("Cache-Control no-store is on every auth response and not on tasks", "[http][headers]") {
+TEST_CASE("Cache-Control no-store is on every auth and task response, not on the web client", "[http][headers]") {
   Api api;
   const auto user = api.signup("cache@example.com");
   CHECK(header_or_empty(api.authed("GET", "/auth/me", user.token), "Cache-Control") == "no-store");
@@ -237,7 +237,11 @@ TEST_CASE("Cache-Control no-store is on every auth response and not on tasks", "
   CHECK(header_or_empty(api.call("GET", "/auth/login"), "Cache-Control") == "no-store");
   CHECK(header_or_empty(api.json("POST", "/api/auth/signin", "{}"), "Cache-Control") == "no-store");
   CHECK(header_or_empty(api.call("GET", "/auth/nothing-here"), "Cache-Control") == "no-store");
-  CHECK_FALSE(api.authed("GET", "/api/tasks", user.token).header("Cache-Control"));
+  // SPEC §6: /api/* is private data too.
+  CHECK(header_or_empty(api.authed("GET", "/api/tasks", user.token), "Cache-Control") == "no-store");
+  CHECK(header_or_empty(api.call("GET", "/api/tasks"), "Cache-Control") == "no-store");
+  CHECK(header_or_empty(api.call("GET", "/api/nothing-here"), "Cache-Control") == "no-store");
+  CHECK(header_or_empty(api.call("GET", "/healthz"), "Cache-Control").empty());
 }
 
 TEST_CASE("CORS headers go to allowed origins only", "[http][cors]") {

@@ -28,6 +28,7 @@ int status_for(core::ErrorCode code) noexcept {
     case core::ErrorCode::InvalidArgument: return 422;
     case core::ErrorCode::NotFound: return 404;
     case core::ErrorCode::AlreadyExists: return 409;
+    case core::ErrorCode::FailedPrecondition: return 409;
     case core::ErrorCode::Unauthenticated: return 401;
     case core::ErrorCode::PermissionDenied: return 403;
     case core::ErrorCode::ResourceExhausted: return 429;
@@ -132,6 +133,7 @@ Response error_response(const core::Error& error, std::string_view location) {
     case core::ErrorCode::NotFound:
       return detail_response(status, error.message.empty() ? "Not Found" : error.message);
     case core::ErrorCode::AlreadyExists:
+    case core::ErrorCode::FailedPrecondition:
     case core::ErrorCode::PermissionDenied:
       return detail_response(status, error.message);
   }

@@ -108,6 +108,9 @@ void MemoryTaskRepository::remove(const core::Caller& caller, core::TaskId id, c
 Result<Task> MemoryTaskRepository::create_now(const core::Caller& caller, const core::NewTask& task,
                                               core::Timestamp now) {
   const std::lock_guard lock(mutex_);
+  std::int64_t& count = counts_[caller.user_id()];
+  if (max_tasks_ > 0 && count >= max_tasks_) return Error::failed_precondition(core::kTaskLimitReached);
+  ++count;
   const core::TaskId id(next_id_++);
   Task t{id, caller.user_id(), task.title, task.description, task.completed, task.priority, task.tags,
          task.due_date, now, now};
@@ -174,12 +177,14 @@ Result<void> MemoryTaskRepository::remove_now(const core::Caller& caller, core::
   const auto it = tasks_.find(id);
   if (it == tasks_.end() || it->second.user_id != caller.user_id()) return task_not_found();
   tasks_.erase(it);
+  --counts_[caller.user_id()];
   return {};
 }
 
 void MemoryTaskRepository::remove_all_of(core::UserId owner) {
   const std::lock_guard lock(mutex_);
   std::erase_if(tasks_, [&](const auto& entry) { return entry.second.user_id == owner; });
+  counts_.erase(owner);
 }
 
 }  // namespace todo::memory

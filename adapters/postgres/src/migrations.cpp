@@ -16,6 +16,8 @@ namespace {
 // The key is "todomigr" in ASCII: any fixed number unlikely to clash.
 constexpr const char* kTakeLock = "SELECT pg_advisory_xact_lock(8389754729296587122)";
 
+constexpr const char* kNoTimeout = "SET LOCAL statement_timeout = 0";
+
 constexpr const char* kCreateLedger =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version integer PRIMARY KEY,"
@@ -30,6 +32,9 @@ constexpr Statement kRecordMigration{
 core::Result<std::vector<int>> migrate_on(Connection& connection) {
   Transaction transaction(connection);
   if (auto begun = transaction.begin(); !begun) return std::move(begun).error();
+  // A migration may rebuild an index on a big table: DB_STATEMENT_TIMEOUT_MS
+  // is for requests, not for this transaction.
+  if (auto untimed = connection.exec_script(kNoTimeout); !untimed) return std::move(untimed).error();
   if (auto locked = connection.exec_script(kTakeLock); !locked) return std::move(locked).error();
   if (auto ledger = connection.exec_script(kCreateLedger); !ledger) return std::move(ledger).error();
   auto rows = connection.exec_script(kAppliedVersions);

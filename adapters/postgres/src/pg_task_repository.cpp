@@ -47,11 +47,14 @@ core::Task task_from_row(const Rows& rows, int row) {
 
 core::Error refused() { return core::Error::unauthenticated("token no longer valid"); }
 
-// The insert: the task, or no row when the caller was refused.
+// The insert: one row, `authorized` in column 10, the task's columns NULL
+// when nothing was inserted for an authorized caller (its task limit).
 core::Result<core::Task> created_task(core::Result<ResultPtr> result) {
   if (!result) return std::move(result).error();
   const Rows rows(result->get());
-  if (rows.size() == 0) return refused();
+  if (rows.size() != 1) return core::Error::internal("task insert returned no answer row");
+  if (!rows.boolean(0, 10)) return refused();
+  if (rows.is_null(0, 0)) return core::Error::failed_precondition(core::kTaskLimitReached);
   return task_from_row(rows, 0);
 }
 
@@ -112,7 +115,8 @@ void run(Database& database, const Statement& statement, const Params& params, R
 
 }  // namespace
 
-PgTaskRepository::PgTaskRepository(Database& database) : database_(database) {
+PgTaskRepository::PgTaskRepository(Database& database, std::int64_t max_tasks_per_user)
+    : database_(database), max_tasks_(max_tasks_per_user) {
   std::vector<Statement> statements{kCreateTask, kGetTask, kUpdateTask, kToggleTask, kDeleteTask};
   for (const Statement& s : list_statements()) statements.push_back(s);
   database_.impl().pipeline_statements(statements);
@@ -129,7 +133,8 @@ void PgTaskRepository::create(const core::Caller& caller, const core::NewTask& t
       .optional_text(joined_tags(task.tags))
       .timestamp(task.due_date)
       .timestamp(now)
-      .int8(caller.token_version().value());
+      .int8(caller.token_version().value())
+      .int8(max_tasks_);
   run(database_, kCreateTask, params, Retry::Never, std::move(done), created_task);
 }
 

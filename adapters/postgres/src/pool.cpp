@@ -153,7 +153,15 @@ core::Result<std::unique_ptr<Connection>> Pool::connect(std::string& failure,
   values[0] = application_name;  // fallback_application_name: the URL's own wins
   keywords.push_back(nullptr);
   values.push_back(nullptr);
-  return Connection::open(keywords, values, steady_clock::now() + options_.connect_timeout, failure);
+  auto opened = Connection::open(keywords, values, steady_clock::now() + options_.connect_timeout, failure);
+  if (opened && options_.statement_timeout.count() > 0) {
+    const std::string set = "SET statement_timeout = " + std::to_string(options_.statement_timeout.count());
+    if (auto done = (*opened)->exec_script(set.c_str()); !done) {
+      failure = "cannot set statement_timeout: " + done.error().message;
+      return std::move(done).error();
+    }
+  }
+  return opened;
 }
 
 void Pool::note_connect_failure(std::string failure) {

@@ -8,8 +8,8 @@
 // does not. A write joins `me`, so nothing is written for a revoked token.
 //
 // Results: get/update/toggle answer one row, the task's ten columns (NULL
-// when there is no such task of the caller's) then `authorized`; the insert
-// answers the task, or no row when refused; the delete answers
+// when there is no such task of the caller's) then `authorized`; so does the
+// insert (NULL when the task limit refused it); the delete answers
 // (authorized, deleted); the list answers the page's rows (or one row of
 // NULL task columns for an empty page) with `total` and `authorized`.
 
@@ -21,14 +21,26 @@
 
 namespace todo::pg {
 
-// $1 caller, $2..$8 the task's fields, $9 created_at = updated_at, $10 token
-// version. The task_count trigger (0002) fires only for a row inserted.
+// $1 caller, $2..$7 the task's fields, $8 created_at = updated_at, $9 token
+// version, $10 the task limit (0: none). The task_count trigger (0002)
+// fires only for a row inserted.
+//  - The limit is exact under concurrent creates of one user: `me` locks the
+//    user's row (FOR NO KEY UPDATE, which the trigger's UPDATE would take at
+//    the insert anyway), so a second create waits and then reads the count
+//    the first one committed. It does not block the foreign key's KEY SHARE
+//    lock, so other statements of the user go on.
+//  - One answer row: the task's columns NULL when nothing was inserted, and
+//    `authorized` tells a revoked token from a full account.
 inline constexpr Statement kCreateTask{"todo_task_create", R"sql(
-INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_date, created_at, updated_at)
-SELECT $1::bigint, $2::text, $3::text, $4::boolean, $5::text, $6::text, $7::timestamptz,
-       $8::timestamptz, $8::timestamptz
-FROM users WHERE id = $1 AND token_version = $9
-RETURNING id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at
+WITH me AS (SELECT task_count FROM users WHERE id = $1 AND token_version = $9 FOR NO KEY UPDATE),
+     made AS (
+       INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_date, created_at, updated_at)
+       SELECT $1::bigint, $2::text, $3::text, $4::boolean, $5::text, $6::text, $7::timestamptz,
+              $8::timestamptz, $8::timestamptz
+       FROM me WHERE $10::bigint = 0 OR me.task_count < $10::bigint
+       RETURNING id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at)
+SELECT made.*, EXISTS (SELECT FROM me) AS authorized
+FROM (SELECT) AS one LEFT JOIN made ON true
 )sql"};
 
 // $1 task id, $2 caller, $3 token version.

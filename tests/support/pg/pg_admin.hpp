@@ -15,4 +15,17 @@ std::int64_t query_int(const std::string& url, const std::string& sql);
 // Runs `sql` and returns the first column of every row (NULL as "").
 std::vector<std::string> query_strings(const std::string& url, const std::string& sql);
 
+// A transaction kept open on its own connection: BEGIN, then `sql` (e.g. a
+// row lock other sessions must wait for), rolled back on destruction.
+class HeldTransaction {
+ public:
+  HeldTransaction(const std::string& url, const std::string& sql);
+  ~HeldTransaction();
+  HeldTransaction(const HeldTransaction&) = delete;
+  HeldTransaction& operator=(const HeldTransaction&) = delete;
+
+ private:
+  void* connection_;  // PGconn
+};
+
 }  // namespace todo::test

@@ -137,6 +137,19 @@ std::vector<std::string> query_strings(const std::string& url, const std::string
   return values;
 }
 
+HeldTransaction::HeldTransaction(const std::string& url, const std::string& sql) {
+  auto conn = connect(url);
+  run(conn.get(), "BEGIN");
+  run(conn.get(), sql);
+  connection_ = conn.release();
+}
+
+HeldTransaction::~HeldTransaction() {
+  auto* conn = static_cast<PGconn*>(connection_);
+  PQclear(PQexec(conn, "ROLLBACK"));
+  PQfinish(conn);
+}
+
 struct PgCluster::Impl {
   std::string external_url;  // TEST_DATABASE_URL, when set
   std::string dir;           // DATA_DIR given to pg-local

@@ -17,6 +17,7 @@ enum class ErrorCode {
   InvalidArgument,
   NotFound,
   AlreadyExists,
+  FailedPrecondition,  // the caller's state forbids it (a task limit reached)
   Unauthenticated,
   PermissionDenied,
   ResourceExhausted,
@@ -66,6 +67,7 @@ struct Error {
   static Error invalid(std::vector<FieldError> fields);
   static Error not_found(std::string message);
   static Error already_exists(std::string message);
+  static Error failed_precondition(std::string message);
   static Error unauthenticated(std::string message);
   static Error permission_denied(std::string message);
   static Error resource_exhausted(std::string message, long long retry_after_s);

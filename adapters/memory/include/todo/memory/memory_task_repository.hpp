@@ -14,7 +14,9 @@ namespace todo::memory {
 
 class MemoryTaskRepository final : public core::TaskRepository {
  public:
-  explicit MemoryTaskRepository(core::UserRepository& users) : users_(users) {}
+  // `max_tasks_per_user` 0: no limit.
+  explicit MemoryTaskRepository(core::UserRepository& users, std::int64_t max_tasks_per_user = 0)
+      : users_(users), max_tasks_(max_tasks_per_user) {}
 
   void create(const core::Caller& caller, const core::NewTask& task, core::Timestamp now,
               core::Completion<core::Task> done) override;
@@ -44,6 +46,8 @@ class MemoryTaskRepository final : public core::TaskRepository {
   core::UserRepository& users_;
   std::mutex mutex_;
   std::map<core::TaskId, core::Task> tasks_;
+  std::map<core::UserId, std::int64_t> counts_;  // tasks per user
+  const std::int64_t max_tasks_;
   std::int64_t next_id_ = 1;
 };
 

@@ -4,6 +4,8 @@
 // checks the caller's token version (docs/decisions/0006), run through the
 // Database (pooled, or pipelined without blocking: docs/decisions/0007).
 
+#include <cstdint>
+
 #include "todo/core/ports/task_repository.hpp"
 #include "todo/pg/database.hpp"
 
@@ -11,9 +13,10 @@ namespace todo::pg {
 
 class PgTaskRepository final : public core::TaskRepository {
  public:
-  // Registers the task statements for pipelining: construct it before
-  // Database::enable_pipeline().
-  explicit PgTaskRepository(Database& database);
+  // Registers the task statements for pipelining.
+  // Construct it before Database::enable_pipeline(). `max_tasks_per_user`
+  // 0: no limit.
+  explicit PgTaskRepository(Database& database, std::int64_t max_tasks_per_user = 0);
 
   void create(const core::Caller& caller, const core::NewTask& task, core::Timestamp now,
               core::Completion<core::Task> done) override;
@@ -28,6 +31,7 @@ class PgTaskRepository final : public core::TaskRepository {
 
  private:
   Database& database_;
+  std::int64_t max_tasks_;
 };
 
 }  // namespace todo::pg

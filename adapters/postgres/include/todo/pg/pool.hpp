@@ -37,6 +37,11 @@ struct PoolOptions {
   // After a failed connection attempt, further attempts fail at once for this
   // long, so an outage costs callers one connect timeout, not one each.
   std::chrono::milliseconds reconnect_backoff{250};
+  // PostgreSQL cancels a statement that runs longer (SQLSTATE 57014, which
+  // callers get as Unavailable); the connection lives on. 0: no limit.
+  // Set on every connection once it is open (a SET, so it works whatever
+  // `options` the connection string carries).
+  std::chrono::milliseconds statement_timeout{5000};
 };
 
 // A snapshot for metrics; each figure is read on its own, without the

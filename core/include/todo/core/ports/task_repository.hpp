@@ -11,7 +11,10 @@
 //    afterwards on another thread; the repository keeps what it needs of its
 //    arguments (they may be gone when it calls back);
 //  - a write whose outcome the adapter cannot know (connection lost on the
-//    way) is Unavailable and is never retried blindly.
+//    way) is Unavailable and is never retried blindly;
+//  - an adapter made with a task limit (SPEC §6 MAX_TASKS_PER_USER) refuses a
+//    create that would take the caller past it: FailedPrecondition with
+//    kTaskLimitReached, exact under concurrent creates of one user.
 // The contract's test cases ship with the package (todo/testing/).
 
 #include "todo/core/caller.hpp"
@@ -19,6 +22,8 @@
 #include "todo/core/task.hpp"
 
 namespace todo::core {
+
+inline constexpr const char* kTaskLimitReached = "Task limit reached";
 
 class TaskRepository {
  public:
