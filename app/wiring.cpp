@@ -151,6 +151,13 @@ void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::Da
   metrics.add_counter("todo_db_pipeline_bypassed_total",
                       "Task statements run through the pool because no pipelined connection could take them.", {},
                       [pipe, as_double] { return as_double(pipe().bypassed); });
+  metrics.add_gauge("todo_db_heavy_running", "Costly reads (filtered lists) running on their own connections.", {},
+                    [pipe, as_double] { return as_double(pipe().heavy_running); });
+  metrics.add_gauge("todo_db_heavy_waiting", "Costly reads waiting for their user's turn.", {},
+                    [pipe, as_double] { return as_double(pipe().heavy_waiting); });
+  metrics.add_counter("todo_db_heavy_refused_total",
+                      "Costly reads answered 429: their user already had too many waiting.", {},
+                      [pipe, as_double] { return as_double(pipe().heavy_refused); });
   metrics.add_gauge("todo_db_up", "1 when the last attempt to reach the database succeeded.", {},
                     [&pool] { return pool.reachable() ? 1.0 : 0.0; });
 

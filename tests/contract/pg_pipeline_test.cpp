@@ -29,6 +29,7 @@
 
 using namespace std::chrono_literals;
 using namespace todo;
+using todo::test::HeldTransaction;
 using todo::test::PgCluster;
 namespace net = boost::asio;
 
@@ -185,15 +186,28 @@ TEST_CASE("pipelined lists give the pool's answers, each exactly once, under con
   REQUIRE(answers.wait());
   CHECK(answers.duplicates() == 0);
   const pg::PipelineStats stats = f.database.pipeline_stats();
-  CHECK(stats.connections == 2);  // one for reads, one for writes (opened on demand)
-  CHECK(stats.open == 1);
+  // One for light reads, one for writes, one for filtered (heavy) reads,
+  // each opened on demand: no write was made.
+  CHECK(stats.connections == 3);
+  CHECK(stats.open == 2);
   CHECK(stats.in_flight == 0);
-  CHECK(stats.statements + stats.bypassed == kCalls);
+  // Filtered lists beyond a user's backlog of kHeavyQueuePerUser waiting
+  // are refused (ResourceExhausted) without being sent; every other answer
+  // is the pool's.
+  CHECK(stats.statements + stats.bypassed + stats.heavy_refused == kCalls);
   CHECK(stats.statements > 0);
+  std::uint64_t refused = 0;
   for (std::size_t i = 0; i < kCalls; ++i) {
     const std::int64_t version = i % 10 == 9 ? 1 : 0;
-    require_same(answers.at(i), f.list_pooled(f.ids[i % f.ids.size()], version, f.query(static_cast<int>(i))));
+    const core::TaskQuery q = f.query(static_cast<int>(i));
+    if (!answers.at(i) && answers.at(i).error().code == core::ErrorCode::ResourceExhausted) {
+      CHECK((q.completed || q.priority || q.tag || q.search));
+      ++refused;
+      continue;
+    }
+    require_same(answers.at(i), f.list_pooled(f.ids[i % f.ids.size()], version, q));
   }
+  CHECK(refused == stats.heavy_refused);
   loop.stop();
   f.database.disable_pipeline();
 }
@@ -370,7 +384,7 @@ TEST_CASE("pipelined writes answer like the pool's, each exactly once, spread ov
   CHECK(again.at(0).error().code == core::ErrorCode::NotFound);
 
   const pg::PipelineStats stats = f.database.pipeline_stats();
-  CHECK(stats.connections == 3);
+  CHECK(stats.connections == 4);  // 1 light read, 2 write, 1 heavy read
   CHECK(stats.in_flight == 0);
   CHECK(stats.rerun == 0);
   CHECK(stats.statements + stats.bypassed >= kCalls + 5);
@@ -418,6 +432,69 @@ TEST_CASE("a pipelined write lost with its connection is Unavailable and never r
   CHECK(rows >= static_cast<std::int64_t>(answered_ok));
   CHECK(rows <= static_cast<std::int64_t>(answered_ok + answered_lost));
   CHECK(f.database.pipeline_stats().rerun == 0);  // writes are never re-run
+  loop.stop();
+  f.database.disable_pipeline();
+}
+
+// Issue 18: one user's costly lists go one at a time through their own
+// connection, behind nobody and ahead of nobody; past kHeavyQueuePerUser
+// waiting they are refused. The tasks table is locked by another session so
+// that nothing finishes until the test says so (no timing involved).
+TEST_CASE("filtered lists take turns per user on their own connections; a user's backlog is bounded",
+          "[postgres][pipeline][fairness]") {
+  Fixture f("pipeline_fair");
+  EventLoop loop;
+  f.database.enable_pipeline(loop.context(), 1, 1);
+  core::TaskQuery filtered;
+  filtered.search = "task";
+  {
+    // Both read connections open and prepared first: preparing waits for
+    // the table lock too.
+    Answers warm(2);
+    f.tasks.list(test::as_caller(f.ids[0], 0), filtered, warm.slot(0));
+    f.tasks.list(test::as_caller(f.ids[0], 0), core::TaskQuery{}, warm.slot(1));
+    REQUIRE(warm.wait());
+    REQUIRE(warm.at(0).has_value());
+    REQUIRE(warm.at(1).has_value());
+  }
+  constexpr std::size_t kFlood = 40;
+  Answers flood(kFlood);
+  Answers others(2);
+  Answers light(1);
+  {
+    HeldTransaction lock(f.url, "LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE");
+    for (std::size_t i = 0; i < kFlood; ++i) f.tasks.list(test::as_caller(f.ids[0], 0), filtered, flood.slot(i));
+    const pg::PipelineStats held = f.database.pipeline_stats();
+    CHECK(held.heavy_running == 1);
+    CHECK(held.heavy_waiting == 32);
+    CHECK(held.heavy_refused == kFlood - 33);
+    // Refused at once, before anything ran: 429 with Retry-After.
+    for (std::size_t i = 33; i < kFlood; ++i) {
+      const auto& answer = flood.at(i);
+      REQUIRE_FALSE(answer.has_value());
+      CHECK(answer.error().code == core::ErrorCode::ResourceExhausted);
+      CHECK(answer.error().retry_after_s.has_value());
+    }
+    // Two other users wait for the one statement running, not for user 0's
+    // backlog: they are next in turn.
+    f.tasks.list(test::as_caller(f.ids[1], 0), filtered, others.slot(0));
+    f.tasks.list(test::as_caller(f.ids[2], 0), filtered, others.slot(1));
+    CHECK(f.database.pipeline_stats().heavy_waiting == 34);
+    // An unfiltered list goes its own way (it waits for the lock too, but on
+    // the light connection, not in the gate).
+    f.tasks.list(test::as_caller(f.ids[1], 0), core::TaskQuery{}, light.slot(0));
+    CHECK(f.database.pipeline_stats().heavy_waiting == 34);
+  }
+  REQUIRE(flood.wait());
+  REQUIRE(others.wait());
+  REQUIRE(light.wait());
+  for (std::size_t i = 0; i < 33; ++i) require_same(flood.at(i), f.list_pooled(f.ids[0], 0, filtered));
+  require_same(others.at(0), f.list_pooled(f.ids[1], 0, filtered));
+  require_same(others.at(1), f.list_pooled(f.ids[2], 0, filtered));
+  require_same(light.at(0), f.list_pooled(f.ids[1], 0, core::TaskQuery{}));
+  const pg::PipelineStats after = f.database.pipeline_stats();
+  CHECK(after.heavy_running == 0);
+  CHECK(after.heavy_waiting == 0);
   loop.stop();
   f.database.disable_pipeline();
 }

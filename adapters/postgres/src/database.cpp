@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "fair_gate.hpp"
 #include "pipeline.hpp"
 
 namespace todo::pg {
@@ -27,16 +28,24 @@ void Database::Impl::enable_pipeline(boost::asio::io_context& context, std::size
                                      std::size_t write_connections) {
   if (read_connections > 0) reads_ = std::make_unique<Pipeline>(pool_, context, read_connections, pipelined_);
   if (write_connections > 0) writes_ = std::make_unique<Pipeline>(pool_, context, write_connections, pipelined_);
+  if (read_connections > 0) {
+    heavy_ = std::make_unique<Pipeline>(pool_, context, read_connections, pipelined_);
+    // One statement per connection at a time, one per user: a user's
+    // second costly list waits for the first, never in front of another's.
+    gate_ = std::make_unique<FairGate>(read_connections, 1, kHeavyQueuePerUser);
+  }
 }
 
 void Database::Impl::disable_pipeline() noexcept {
   reads_.reset();
   writes_.reset();
+  heavy_.reset();
+  gate_.reset();  // drops the costly reads still waiting, callbacks uncalled
 }
 
 PipelineStats Database::Impl::pipeline_stats() const noexcept {
   PipelineStats stats;
-  for (const Pipeline* pipeline : {reads_.get(), writes_.get()}) {
+  for (const Pipeline* pipeline : {reads_.get(), writes_.get(), heavy_.get()}) {
     if (pipeline == nullptr) continue;
     stats.connections += pipeline->connections();
     stats.open += pipeline->open();
@@ -45,6 +54,11 @@ PipelineStats Database::Impl::pipeline_stats() const noexcept {
   }
   stats.rerun = rerun_.load(std::memory_order_relaxed);
   stats.bypassed = bypassed_.load(std::memory_order_relaxed);
+  if (gate_) {
+    stats.heavy_running = gate_->running();
+    stats.heavy_waiting = gate_->waiting();
+    stats.heavy_refused = gate_->refused();
+  }
   return stats;
 }
 
@@ -70,6 +84,34 @@ void Database::Impl::run(const Statement& statement, const Params& params, Retry
     bypassed_.fetch_add(1, std::memory_order_relaxed);
   }
   reply(run_pooled(statement, params, retry));
+}
+
+void Database::Impl::run_heavy(std::int64_t user, const Statement& statement, const Params& params,
+                               const Reply& reply) {
+  Pipeline* const heavy = heavy_.get();
+  FairGate* const gate = gate_.get();
+  if (heavy == nullptr || gate == nullptr) return run(statement, params, Retry::OnceIfLost, reply);
+  auto start = [this, heavy, gate, user, &statement, params, reply] {
+    Pipeline::Done finish = [this, gate, user, &statement, params, reply](core::Result<ResultPtr> result,
+                                                                          bool lost) {
+      // The next user's statement goes out while this answer is written.
+      gate->leave(user);
+      if (lost) {
+        rerun_.fetch_add(1, std::memory_order_relaxed);
+        reply(run_pooled(statement, params, Retry::OnceIfLost));
+        return;
+      }
+      reply(std::move(result));
+    };
+    if (heavy->submit(statement, params, finish)) return;
+    bypassed_.fetch_add(1, std::memory_order_relaxed);
+    core::Result<ResultPtr> result = run_pooled(statement, params, Retry::OnceIfLost);
+    gate->leave(user);
+    reply(std::move(result));
+  };
+  if (!gate->enter(user, std::move(start))) {
+    reply(core::Error::resource_exhausted("Too many requests at once. Try again later.", 1));
+  }
 }
 
 }  // namespace todo::pg

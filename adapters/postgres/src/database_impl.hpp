@@ -14,6 +14,10 @@
 namespace todo::pg {
 
 class Pipeline;
+class FairGate;
+
+// Heavy reads one user may have waiting; more are refused (429).
+inline constexpr std::size_t kHeavyQueuePerUser = 32;
 
 class Database::Impl {
  public:
@@ -33,7 +37,15 @@ class Database::Impl {
   // (Retry::OnceIfLost) lost with its connection is run once more through
   // the pool; a write so lost is Unavailable, never retried.
   void run(const Statement& statement, const Params& params, Retry retry, const Reply& reply);
+  // A read whose cost grows with the user's data (a filtered list: it
+  // counts every match): run on connections of its own, so light reads never
+  // queue behind it, and through the FairGate, so one user runs one such
+  // statement at a time and users take turns. ResourceExhausted when the
+  // user already has kHeavyQueuePerUser of them waiting. Without pipelining
+  // it is an ordinary read.
+  void run_heavy(std::int64_t user, const Statement& statement, const Params& params, const Reply& reply);
 
+  // Heavy reads get as many connections as the light ones.
   void enable_pipeline(boost::asio::io_context& context, std::size_t read_connections,
                        std::size_t write_connections);
   void disable_pipeline() noexcept;
@@ -46,6 +58,8 @@ class Database::Impl {
   std::vector<Statement> pipelined_;
   std::unique_ptr<Pipeline> reads_;   // Retry::OnceIfLost statements
   std::unique_ptr<Pipeline> writes_;  // Retry::Never statements
+  std::unique_ptr<Pipeline> heavy_;   // run_heavy() statements
+  std::unique_ptr<FairGate> gate_;    // admits run_heavy() statements
   std::atomic<std::uint64_t> rerun_{0};
   std::atomic<std::uint64_t> bypassed_{0};
 };

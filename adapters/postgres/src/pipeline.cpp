@@ -59,6 +59,9 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
   Slot& operator=(const Slot&) = delete;
   ~Slot() = default;
 
+  // Statements sent and not yet answered (lock-free, a moment old).
+  std::size_t load() const noexcept { return load_.load(std::memory_order_relaxed); }
+
   bool submit(const Statement& statement, const Params& params, Done& done) {
     if (names_.count(statement.name) == 0) return false;
     std::vector<Finished> finished;
@@ -76,6 +79,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
         lose_all(finished);
       } else {
         pending_.push_back(Pending{std::move(done), std::nullopt});
+        publish_load();
         counters_->statements.fetch_add(1, std::memory_order_relaxed);
         counters_->in_flight.fetch_add(1, std::memory_order_relaxed);
         taken = true;
@@ -93,10 +97,13 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     shut_ = true;
     counters_->in_flight.fetch_sub(pending_.size(), std::memory_order_relaxed);
     pending_.clear();
+    publish_load();
     close();
   }
 
  private:
+  void publish_load() noexcept { load_.store(pending_.size(), std::memory_order_relaxed); }
+
   struct Pending {
     Done done;
     std::optional<core::Result<ResultPtr>> result;  // the statement's first result
@@ -236,6 +243,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
         PQclear(raw);
         Pending done = std::move(pending_.front());
         pending_.pop_front();
+        publish_load();
         counters_->in_flight.fetch_sub(1, std::memory_order_relaxed);
         core::Result<ResultPtr> result =
             done.result ? std::move(*done.result)
@@ -262,6 +270,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     }
     counters_->in_flight.fetch_sub(pending_.size(), std::memory_order_relaxed);
     pending_.clear();
+    publish_load();
     close();
   }
 
@@ -288,6 +297,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
   std::unique_ptr<Connection> connection_;
   std::optional<net::posix::stream_descriptor> socket_;
   std::deque<Pending> pending_;
+  std::atomic<std::size_t> load_{0};  // pending_.size(), for Pipeline::submit's choice
   std::uint64_t generation_ = 0;
   bool opening_ = false;
   bool shut_ = false;  // shut_down() ran: nothing is taken any more
@@ -308,10 +318,17 @@ Pipeline::~Pipeline() {
 
 bool Pipeline::submit(const Statement& statement, const Params& params, Done& done) {
   if (slots_.empty()) return false;
-  const std::size_t first = next_.fetch_add(1, std::memory_order_relaxed);
-  // Another connection may take it while this one is being opened.
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
-    if (slots_[(first + i) % slots_.size()]->submit(statement, params, done)) return true;
+  const std::size_t n = slots_.size();
+  // The least loaded connection first (ties in turn), so a statement does
+  // not queue behind another's while a connection sits idle; then the
+  // others in turn, which may take it while that one is being opened.
+  std::size_t first = next_.fetch_add(1, std::memory_order_relaxed) % n;
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::size_t candidate = (first + i) % n;
+    if (slots_[candidate]->load() < slots_[first]->load()) first = candidate;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (slots_[(first + i) % n]->submit(statement, params, done)) return true;
   }
   return false;
 }

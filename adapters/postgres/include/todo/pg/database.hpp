@@ -30,6 +30,9 @@ struct PipelineStats {
   std::uint64_t statements = 0;  // statements sent on a pipelined connection
   std::uint64_t rerun = 0;       // reads lost with their connection, re-run through the pool
   std::uint64_t bypassed = 0;    // not taken (connection being opened, database unreachable): run through the pool
+  std::size_t heavy_running = 0;  // costly reads (filtered lists) running now
+  std::size_t heavy_waiting = 0;  // costly reads waiting for their user's turn
+  std::uint64_t heavy_refused = 0;  // refused: their user already had too many waiting
 };
 
 class Database {
@@ -44,7 +47,8 @@ class Database {
   // From now on the registered statements go over pipelined connections
   // (opened on demand with the pool's settings, not counted in its size),
   // read by `context`'s threads: reads over `read_connections`, writes over
-  // `write_connections`; 0 leaves that kind on the pool. Call before
+  // `write_connections`; 0 leaves that kind on the pool. Costly reads
+  // (filtered lists) get `read_connections` more, taken in turn by user. Call before
   // `context` runs, and disable_pipeline() after it stopped and before it
   // is destroyed.
   void enable_pipeline(boost::asio::io_context& context, std::size_t read_connections,
