@@ -33,7 +33,14 @@ Result<AuthSession> AuthService::signup(const SignupCommand& cmd) {
 
   std::vector<FieldError> errors;
   auto email = normalize_email(cmd.email);
-  if (!email) append_fields(errors, email.error());
+  if (!email) {
+    append_fields(errors, email.error());
+  } else if (!is_ascii(*email)) {
+    // New accounts only: look-alikes (fullwidth letters, the Kelvin sign,
+    // ligatures) cannot make a second account for the "same" address, and
+    // addresses made before this rule still log in (docs/security.md).
+    errors.push_back(FieldError{"email", FieldIssue::EmailNotAscii, 0, 0});
+  }
   if (auto pw = validate_password(cmd.password); !pw) append_fields(errors, pw.error());
   std::optional<std::string> username;
   if (cmd.username) {

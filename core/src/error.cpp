@@ -32,6 +32,7 @@ const char* to_string(FieldIssue issue) noexcept {
     case FieldIssue::EmailEmptyLocal: return "EmailEmptyLocal";
     case FieldIssue::EmailEmptyDomain: return "EmailEmptyDomain";
     case FieldIssue::EmailBadDomain: return "EmailBadDomain";
+    case FieldIssue::EmailNotAscii: return "EmailNotAscii";
   }
   return "InvalidUtf8";
 }

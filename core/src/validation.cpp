@@ -105,6 +105,13 @@ std::string_view strip_white_space(std::string_view s) noexcept {
   return s;
 }
 
+bool is_ascii(std::string_view s) noexcept {
+  for (const char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

@@ -197,6 +197,35 @@ TEST_CASE("signup is throttled per client address", "[auth][signup][throttle]") 
 
 // ---------------------------------------------------------------- login
 
+// Issue 18: ASCII-only case folding let look-alikes make separate accounts
+// (fullwidth letters, the Kelvin sign U+212A for K). New addresses must be
+// ASCII, as the replaced backend's validator required; accounts made
+// before still log in.
+TEST_CASE("signup refuses a non-ASCII email (look-alikes) with EmailNotAscii", "[auth][signup][email]") {
+  AuthFixture f;
+  f.signup_ok("kelvin@example.com");
+  for (const char* email : {"\xE2\x84\xAA" "elvin@example.com", "\xEF\xBD\x8B" "elvin@example.com",
+                            "kelvin@ex\xC3\xA4mple.com", "\xEF\xAC\x81@example.com"}) {
+    const auto r = f.signup(email);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::InvalidArgument);
+    REQUIRE(r.error().fields.size() == 1);
+    CHECK(r.error().fields.front().field == "email");
+    CHECK(r.error().fields.front().issue == FieldIssue::EmailNotAscii);
+  }
+  // The ASCII form of an international domain is fine.
+  CHECK(f.signup("kelvin@xn--exmple-cua.com").has_value());
+}
+
+TEST_CASE("an account whose email is not ASCII (made before the rule) still logs in", "[auth][login][email]") {
+  AuthFixture f;
+  const std::string legacy = "j\xC3\xBCrgen@example.com";
+  REQUIRE(f.users.create(NewUser{legacy, std::nullopt, todo::test::FakeHasher::hash_as(todo::test::FakeHasher::kPrefix, kPassword)}));
+  CHECK(f.login(legacy, kPassword).has_value());
+  CHECK(f.login("J\xC3\xBCRGEN@Example.com", kPassword).has_value());
+  CHECK_FALSE(f.login(legacy, "wrong password").has_value());
+}
+
 TEST_CASE("login with the right password returns a working token", "[auth][login]") {
   AuthFixture f;
   const AuthSession signed_up = f.signup_ok("alice@example.com");

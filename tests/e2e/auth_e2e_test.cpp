@@ -520,3 +520,25 @@ TEST_CASE("a login after BCRYPT_COST went up stores a $2b$ hash at the new cost"
   E2E_CHECK_STATUS(login(std::string(kPassword)), 200);
   CHECK(hash_of() == after);
 }
+
+// Issue 18: look-alike addresses (fullwidth letters, the Kelvin sign) made
+// separate accounts on the first build. New addresses must be ASCII.
+TEST_CASE("signup with a non-ASCII email is 422 on the email field; its ASCII twin is one account",
+          "[e2e][auth][email]") {
+  HttpClient client(shared_port());
+  const std::string local = unique_name("kelvin");
+  const std::string ascii = local + "k@example.com";
+  E2E_REQUIRE_STATUS(client.request("POST", "/auth/signup",
+                                    dump(json::object{{"email", ascii}, {"password", std::string(kPassword)}}),
+                                    json_content()),
+                     201);
+  for (const std::string& lookalike : {local + "\xE2\x84\xAA@example.com", local + "\xEF\xBD\x8B@example.com",
+                                       local + "k@\xEF\xBD\x85xample.com"}) {
+    const auto refused = client.request(
+        "POST", "/auth/signup", dump(json::object{{"email", lookalike}, {"password", std::string(kPassword)}}),
+        json_content());
+    INFO(describe(refused));
+    CHECK(is_validation_error(refused));
+    CHECK(refused.body.find("\"email\"") != std::string::npos);
+  }
+}

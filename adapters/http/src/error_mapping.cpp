@@ -72,6 +72,8 @@ WireFieldError to_wire(const core::FieldError& e) {
     case FieldIssue::EmailEmptyDomain: return email_error(e, "There must be something after the @-sign.");
     case FieldIssue::EmailBadDomain:
       return email_error(e, "The part after the @-sign is not valid. It should have a period.");
+    case FieldIssue::EmailNotAscii:
+      return email_error(e, "The email address must be ASCII (an international domain in its xn-- form).");
   }
   return {e.field, "Value error", "value_error"};
 }

@@ -42,6 +42,7 @@ enum class FieldIssue {
   EmailEmptyLocal,
   EmailEmptyDomain,
   EmailBadDomain,
+  EmailNotAscii,     // a new account's address must be ASCII (docs/security.md)
 };
 
 const char* to_string(FieldIssue issue) noexcept;

@@ -34,6 +34,8 @@ std::string_view trim(std::string_view s) noexcept;
 // at an end stops the trimming there.
 std::string_view strip_white_space(std::string_view s) noexcept;
 std::string ascii_lower(std::string_view s);
+// Every byte below 0x80.
+bool is_ascii(std::string_view s) noexcept;
 
 // Valid UTF-8 without NUL; otherwise InvalidArgument on `field`.
 Result<void> check_text(std::string_view field, std::string_view value);
