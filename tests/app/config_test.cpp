@@ -45,6 +45,8 @@ TEST_CASE("defaults follow SPEC §5 and scale with the core count") {
   CHECK(config->signup_per_address == 100);
   CHECK(config->trusted_proxies.empty());
   CHECK(config->jwt_previous_secrets.empty());
+  CHECK(config->max_tasks_per_user == 10000);  // SPEC §6
+  CHECK(config->db_statement_timeout_ms == 5000);
 }
 
 TEST_CASE("every variable is read when set") {
@@ -64,6 +66,8 @@ TEST_CASE("every variable is read when set") {
   env["ADDRESS_MAX_FAILURES"] = "50";
   env["SIGNUP_PER_ADDRESS"] = "0";
   env["TRUSTED_PROXIES"] = "10.0.0.1,::1";
+  env["MAX_TASKS_PER_USER"] = "0";
+  env["DB_STATEMENT_TIMEOUT_MS"] = "250";
   const auto config = parse_config(env, 4);
   REQUIRE(config);
   CHECK(config->jwt_previous_secrets == std::vector<std::string>{std::string(40, 'a'), std::string(33, 'b')});
@@ -81,6 +85,8 @@ TEST_CASE("every variable is read when set") {
   CHECK(config->address_max_failures == 50);
   CHECK(config->signup_per_address == 0);
   CHECK(config->trusted_proxies == std::vector<std::string>{"10.0.0.1", "::1"});
+  CHECK(config->max_tasks_per_user == 0);
+  CHECK(config->db_statement_timeout_ms == 250);
 }
 
 TEST_CASE("JWT_SECRET missing or shorter than 32 bytes is refused") {
@@ -143,7 +149,8 @@ TEST_CASE("numbers outside their range are refused with the variable named") {
       {"THREADS", "0"},             {"MAX_CONNECTIONS", "0"}, {"LOGIN_MAX_FAILURES", "-1"},
       {"ADDRESS_MAX_FAILURES", "x"}, {"SIGNUP_PER_ADDRESS", "-5"}, {"DB_PIPELINE_CONNECTIONS", "-1"}, {"DB_PIPELINE_WRITE_CONNECTIONS", "-1"},
       {"DB_PIPELINE_WRITE_CONNECTIONS", "65"},
-      {"DB_PIPELINE_CONNECTIONS", "65"}};
+      {"DB_PIPELINE_CONNECTIONS", "65"}, {"MAX_TASKS_PER_USER", "-1"}, {"MAX_TASKS_PER_USER", "many"},
+      {"DB_STATEMENT_TIMEOUT_MS", "-1"}, {"DB_STATEMENT_TIMEOUT_MS", "3600001"}};
   for (const auto& [name, value] : cases) {
     Environment env = minimal();
     env[name] = value;

@@ -116,6 +116,11 @@ struct LoginWorld {
   todo::core::AuthService auth{users, hasher, tokens, tokens, clock, throttle};
   LoginWorld() {
     (void)auth.signup(todo::core::SignupCommand{"known@example.com", "correct horse", std::nullopt, "127.0.0.1"});
+    // An account whose hash dates from a cheaper BCRYPT_COST (4): issue 18
+    // measured 3 ms for its wrong password against 225 ms for an unknown
+    // email before the failed check was padded with the dummy's.
+    const auto cheap = todo::crypto::BcryptHasher(4).hash("correct horse").value();
+    (void)users.create(todo::core::NewUser{"cheap@example.com", std::nullopt, cheap, clock.now()});
   }
 };
 
@@ -128,7 +133,9 @@ void login_with(benchmark::State& state, const std::string& email) {
 }
 void BM_login_wrong_password(benchmark::State& state) { login_with(state, "known@example.com"); }
 void BM_login_unknown_email(benchmark::State& state) { login_with(state, "nobody@example.com"); }
+void BM_login_wrong_password_cheaper_hash(benchmark::State& state) { login_with(state, "cheap@example.com"); }
 BENCHMARK(BM_login_wrong_password)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_login_unknown_email)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_login_wrong_password_cheaper_hash)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -27,7 +27,7 @@ int status_for(core::ErrorCode code) noexcept {
   switch (code) {
     case core::ErrorCode::InvalidArgument: return 422;
     case core::ErrorCode::NotFound: return 404;
-    case core::ErrorCode::AlreadyExists: return 409;
+    case core::ErrorCode::AlreadyExists:
     case core::ErrorCode::FailedPrecondition: return 409;
     case core::ErrorCode::Unauthenticated: return 401;
     case core::ErrorCode::PermissionDenied: return 403;
