@@ -29,10 +29,13 @@ void Database::Impl::enable_pipeline(boost::asio::io_context& context, std::size
   if (read_connections > 0) reads_ = std::make_unique<Pipeline>(pool_, context, read_connections, pipelined_);
   if (write_connections > 0) writes_ = std::make_unique<Pipeline>(pool_, context, write_connections, pipelined_);
   if (read_connections > 0) {
-    heavy_ = std::make_unique<Pipeline>(pool_, context, read_connections, pipelined_);
+    // One more than the light reads: one user's costly list (at most one at
+    // a time) never leaves another user's waiting for a connection.
+    const std::size_t heavy_connections = read_connections + 1;
+    heavy_ = std::make_unique<Pipeline>(pool_, context, heavy_connections, pipelined_);
     // One statement per connection at a time, one per user: a user's
     // second costly list waits for the first, never in front of another's.
-    gate_ = std::make_unique<FairGate>(read_connections, 1, kHeavyQueuePerUser);
+    gate_ = std::make_unique<FairGate>(heavy_connections, 1, kHeavyQueuePerUser);
   }
 }
 

@@ -45,7 +45,7 @@ class Database::Impl {
   // it is an ordinary read.
   void run_heavy(std::int64_t user, const Statement& statement, const Params& params, const Reply& reply);
 
-  // Heavy reads get as many connections as the light ones.
+  // Heavy reads get one connection more than the light ones.
   void enable_pipeline(boost::asio::io_context& context, std::size_t read_connections,
                        std::size_t write_connections);
   void disable_pipeline() noexcept;

@@ -48,7 +48,7 @@ class Database {
   // (opened on demand with the pool's settings, not counted in its size),
   // read by `context`'s threads: reads over `read_connections`, writes over
   // `write_connections`; 0 leaves that kind on the pool. Costly reads
-  // (filtered lists) get `read_connections` more, taken in turn by user. Call before
+  // (filtered lists) get `read_connections` + 1 more, taken in turn by user. Call before
   // `context` runs, and disable_pipeline() after it stopped and before it
   // is destroyed.
   void enable_pipeline(boost::asio::io_context& context, std::size_t read_connections,
