@@ -26,7 +26,7 @@ const std::string kPrevious = "bench-previous-secret-0123456789abcdefghijklmnop"
 
 todo::core::TokenClaims sample_claims() {
   todo::core::TokenClaims c;
-  c.user_id = 123456;
+  c.user_id = todo::core::UserId(123456);
   c.email = "someone.with.a.longish.name@example.com";
   c.issued_at = 1'800'000'000;
   c.expires_at = 1'800'604'800;

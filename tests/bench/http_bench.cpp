@@ -75,8 +75,8 @@ BENCHMARK(BM_ParseAndRoute);
 
 todo::core::Task sample_task(std::int64_t id) {
   todo::core::Task task;
-  task.id = id;
-  task.user_id = 42;
+  task.id = todo::core::TaskId(id);
+  task.user_id = todo::core::UserId(42);
   task.title = "task " + std::to_string(id) + " write the quarterly report";
   if (id % 3 == 0) task.description = "notes for task " + std::to_string(id);
   task.completed = id % 4 == 0;
