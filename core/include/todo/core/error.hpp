@@ -17,12 +17,12 @@ enum class ErrorCode {
   InvalidArgument,
   NotFound,
   AlreadyExists,
-  FailedPrecondition,  // the caller's state forbids it (a task limit reached)
   Unauthenticated,
   PermissionDenied,
   ResourceExhausted,
   Unavailable,
   Internal,
+  FailedPrecondition,  // the caller's state forbids it (a task limit reached)
 };
 
 const char* to_string(ErrorCode code) noexcept;
