@@ -70,7 +70,6 @@ Response login(Exchange& x) {
   return json_response(200, session_json(*session));
 }
 
-
 Response change_password(Exchange& x) {
   core::Result<core::User> user = current_user(x);
   if (!user) return error_response(user.error());

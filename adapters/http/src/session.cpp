@@ -95,7 +95,6 @@ std::string peer_of(const tcp::socket& socket) {
 
 bool must_not_have_body(int status) { return status < 200 || status == 204 || status == 304; }
 
-
 }  // namespace
 
 class Session : public std::enable_shared_from_this<Session> {
