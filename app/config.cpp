@@ -89,7 +89,7 @@ const std::vector<std::string> kConfigVariables = {
     "BIND",          "CORS_ORIGINS",       "BCRYPT_COST",          "DB_POOL_SIZE", "DB_PIPELINE_CONNECTIONS", "DB_PIPELINE_WRITE_CONNECTIONS",
     "THREADS",       "LOG_LEVEL",          "MAX_CONNECTIONS",      "LOGIN_MAX_FAILURES",
     "ADDRESS_MAX_FAILURES", "SIGNUP_PER_ADDRESS", "TRUSTED_PROXIES", "MAX_TASKS_PER_USER",
-    "DB_STATEMENT_TIMEOUT_MS"};
+    "DB_STATEMENT_TIMEOUT_MS", "DB_WRITE_GROUP_MAX"};
 
 core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   cores = std::max<std::size_t>(1, cores);
@@ -168,6 +168,13 @@ core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
       integer(env, "DB_PIPELINE_WRITE_CONNECTIONS", 2 * static_cast<long long>(cores), 0, 64);
   if (!write_pipelines) return write_pipelines.error();
   config.db_pipeline_write_connections = static_cast<std::size_t>(*write_pipelines);
+  // Group commit: the writes that arrive while a write connection's
+  // transaction commits go out together as its next one (one per user),
+  // sharing its WAL flush and round trip; 1 commits each on its own
+  // (docs/decisions/0010).
+  const auto group = integer(env, "DB_WRITE_GROUP_MAX", 32, 1, 1000);
+  if (!group) return group.error();
+  config.db_write_group_max = static_cast<std::size_t>(*group);
 
   const auto level = log_level(env);
   if (!level) return level.error();

@@ -28,6 +28,7 @@ struct Config {
   // that kind through the pool instead.
   std::size_t db_pipeline_connections = 1;
   std::size_t db_pipeline_write_connections = 4;
+  std::size_t db_write_group_max = 32;  // DB_WRITE_GROUP_MAX; 1: no group commit
   std::size_t threads = 1;
   LogLevel log_level = LogLevel::Info;
   std::size_t max_connections = 4096;

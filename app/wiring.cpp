@@ -148,6 +148,12 @@ void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::Da
   metrics.add_counter("todo_db_pipeline_reruns_total",
                       "Pipelined task reads lost with their connection and re-run through the pool.", {},
                       [pipe, as_double] { return as_double(pipe().rerun); });
+  metrics.add_counter("todo_db_write_groups_total",
+                      "Write transactions sent on the write connections (group commit: several writes each).", {},
+                      [pipe, as_double] { return as_double(pipe().write_groups); });
+  metrics.add_counter("todo_db_write_group_retries_total",
+                      "Write groups that failed and whose writes were re-run one transaction each.", {},
+                      [pipe, as_double] { return as_double(pipe().write_group_retries); });
   metrics.add_counter("todo_db_pipeline_bypassed_total",
                       "Task statements run through the pool because no pipelined connection could take them.", {},
                       [pipe, as_double] { return as_double(pipe().bypassed); });
@@ -298,7 +304,9 @@ int serve(const Config& config, Logger& log) {
     return kExitStartupFailed;
   }
   register_metrics(metrics, *pool, database, throttle, *server);
-  database.enable_pipeline(server->context(), config.db_pipeline_connections, config.db_pipeline_write_connections);
+  static_assert(Config{}.db_write_group_max == pg::kDefaultWriteGroupMax, "one default for DB_WRITE_GROUP_MAX");
+  database.enable_pipeline(server->context(), config.db_pipeline_connections, config.db_pipeline_write_connections,
+                           config.db_write_group_max);
 
   // Scripts and tests wait for exactly this line (with the real port when
   // PORT=0), so it goes to stdout and is flushed at once.
@@ -306,7 +314,8 @@ int serve(const Config& config, Logger& log) {
   log.write(LogLevel::Debug, std::to_string(config.threads) + " I/O threads, " +
                                  std::to_string(config.db_pool_size) + " database connections, " +
                                  std::to_string(config.db_pipeline_connections) + " pipelined for reads, " +
-                                 std::to_string(config.db_pipeline_write_connections) + " for writes, " +
+                                 std::to_string(config.db_pipeline_write_connections) + " for writes (groups of up to " +
+                                 std::to_string(config.db_write_group_max) + "), " +
                                  std::to_string(std::max<std::size_t>(1, cores / 2)) + " bcrypt workers");
 
   server->run();

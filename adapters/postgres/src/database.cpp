@@ -11,8 +11,8 @@ Database::Database(Pool& pool) : impl_(std::make_unique<Impl>(pool)) {}
 Database::~Database() = default;
 Pool& Database::pool() noexcept { return impl_->pool(); }
 void Database::enable_pipeline(boost::asio::io_context& context, std::size_t read_connections,
-                               std::size_t write_connections) {
-  impl_->enable_pipeline(context, read_connections, write_connections);
+                               std::size_t write_connections, std::size_t write_group_max) {
+  impl_->enable_pipeline(context, read_connections, write_connections, write_group_max);
 }
 void Database::disable_pipeline() noexcept { impl_->disable_pipeline(); }
 PipelineStats Database::pipeline_stats() const noexcept { return impl_->pipeline_stats(); }
@@ -25,9 +25,11 @@ void Database::Impl::pipeline_statements(const std::vector<Statement>& statement
 }
 
 void Database::Impl::enable_pipeline(boost::asio::io_context& context, std::size_t read_connections,
-                                     std::size_t write_connections) {
+                                     std::size_t write_connections, std::size_t write_group_max) {
   if (read_connections > 0) reads_ = std::make_unique<Pipeline>(pool_, context, read_connections, pipelined_);
-  if (write_connections > 0) writes_ = std::make_unique<Pipeline>(pool_, context, write_connections, pipelined_);
+  if (write_connections > 0) {
+    writes_ = std::make_unique<Pipeline>(pool_, context, write_connections, pipelined_, write_group_max);
+  }
   if (read_connections > 0) {
     // One more than the light reads: one user's costly list (at most one at
     // a time) never leaves another user's waiting for a connection.
@@ -55,6 +57,10 @@ PipelineStats Database::Impl::pipeline_stats() const noexcept {
     stats.in_flight += pipeline->in_flight();
     stats.statements += pipeline->statements();
   }
+  if (writes_) {
+    stats.write_groups = writes_->groups();
+    stats.write_group_retries = writes_->group_retries();
+  }
   stats.rerun = rerun_.load(std::memory_order_relaxed);
   stats.bypassed = bypassed_.load(std::memory_order_relaxed);
   if (gate_) {
@@ -69,12 +75,21 @@ core::Result<ResultPtr> Database::Impl::run_pooled(const Statement& statement, c
   return with_connection(pool_, retry, [&](Connection& c) { return c.exec(statement, params); });
 }
 
-void Database::Impl::run(const Statement& statement, const Params& params, Retry retry, const Reply& reply) {
+void Database::Impl::run(std::int64_t user, const Statement& statement, const Params& params, Retry retry,
+                         const Reply& reply) {
   Pipeline* const pipeline = retry == Retry::OnceIfLost ? reads_.get() : writes_.get();
   if (pipeline != nullptr) {
     // `statement` has static storage; the parameters are kept for a re-run.
-    Pipeline::Done finish = [this, &statement, params, retry, reply](core::Result<ResultPtr> result, bool lost) {
-      if (lost && retry == Retry::OnceIfLost) {
+    Pipeline::Done finish = [this, &statement, params, retry, reply](core::Result<ResultPtr> result,
+                                                                     Pipeline::Fate fate) {
+      // A statement that never went out may run on the pool, even a write;
+      // a read lost on the way runs once more.
+      if (fate == Pipeline::Fate::Unsent) {
+        bypassed_.fetch_add(1, std::memory_order_relaxed);
+        reply(run_pooled(statement, params, retry));
+        return;
+      }
+      if (fate == Pipeline::Fate::Lost && retry == Retry::OnceIfLost) {
         rerun_.fetch_add(1, std::memory_order_relaxed);
         reply(run_pooled(statement, params, retry));
         return;
@@ -83,7 +98,7 @@ void Database::Impl::run(const Statement& statement, const Params& params, Retry
     };
     // Not taken means not sent (submit's contract), so even a write may
     // go through the pool instead.
-    if (pipeline->submit(statement, params, finish)) return;
+    if (pipeline->submit(statement, params, finish, user)) return;
     bypassed_.fetch_add(1, std::memory_order_relaxed);
   }
   reply(run_pooled(statement, params, retry));
@@ -93,13 +108,13 @@ void Database::Impl::run_heavy(std::int64_t user, const Statement& statement, co
                                const Reply& reply) {
   Pipeline* const heavy = heavy_.get();
   FairGate* const gate = gate_.get();
-  if (heavy == nullptr || gate == nullptr) return run(statement, params, Retry::OnceIfLost, reply);
+  if (heavy == nullptr || gate == nullptr) return run(user, statement, params, Retry::OnceIfLost, reply);
   auto start = [this, heavy, gate, user, &statement, params, reply] {
     Pipeline::Done finish = [this, gate, user, &statement, params, reply](core::Result<ResultPtr> result,
-                                                                          bool lost) {
+                                                                          Pipeline::Fate fate) {
       // The next user's statement goes out while this answer is written.
       gate->leave(user);
-      if (lost) {
+      if (fate != Pipeline::Fate::Answered) {
         rerun_.fetch_add(1, std::memory_order_relaxed);
         reply(run_pooled(statement, params, Retry::OnceIfLost));
         return;

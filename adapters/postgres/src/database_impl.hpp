@@ -32,11 +32,14 @@ class Database::Impl {
   // Call before enable_pipeline().
   void pipeline_statements(const std::vector<Statement>& statements);
 
-  // Runs `statement` and calls `reply` exactly once: before returning (on
-  // the pool) or later on an event-loop thread (pipelined). A read
-  // (Retry::OnceIfLost) lost with its connection is run once more through
-  // the pool; a write so lost is Unavailable, never retried.
-  void run(const Statement& statement, const Params& params, Retry retry, const Reply& reply);
+  // Runs `statement` for `user` (the user whose rows it reads or writes)
+  // and calls `reply` exactly once: before returning (on the pool) or later
+  // on an event-loop thread (pipelined). A read (Retry::OnceIfLost) lost
+  // with its connection is run once more through the pool; a write so lost
+  // is Unavailable, never retried. A write whose transaction never went out
+  // runs through the pool. Writes are group-committed (pipeline.hpp) with at
+  // most one statement per user in a transaction.
+  void run(std::int64_t user, const Statement& statement, const Params& params, Retry retry, const Reply& reply);
   // A read whose cost grows with the user's data (a filtered list: it
   // counts every match): run on connections of its own, so light reads never
   // queue behind it, and through the FairGate, so one user runs one such
@@ -47,7 +50,7 @@ class Database::Impl {
 
   // Heavy reads get one connection more than the light ones.
   void enable_pipeline(boost::asio::io_context& context, std::size_t read_connections,
-                       std::size_t write_connections);
+                       std::size_t write_connections, std::size_t write_group_max);
   void disable_pipeline() noexcept;
   PipelineStats pipeline_stats() const noexcept;
 

@@ -103,11 +103,12 @@ Params& optional_priority(Params& params, std::optional<core::Priority> value) {
   return value ? params.text(core::to_string(*value)) : params.null();
 }
 
-// Runs `statement` and hands its rows, decoded by `decode`, to `done`.
+// Runs `statement` for the caller and hands its rows, decoded by `decode`, to `done`.
 template <class T, class Decode>
-void run(Database& database, const Statement& statement, const Params& params, Retry retry, core::Completion<T> done,
-         Decode decode) {
-  database.impl().run(statement, params, retry,
+void run(Database& database, const core::Caller& caller, const Statement& statement, const Params& params,
+         Retry retry, core::Completion<T> done, Decode decode) {
+  const std::int64_t user = caller.user_id().value();
+  database.impl().run(user, statement, params, retry,
                       [done = std::move(done), decode](core::Result<ResultPtr> result) {
                         done(decode(std::move(result)));
                       });
@@ -135,13 +136,13 @@ void PgTaskRepository::create(const core::Caller& caller, const core::NewTask& t
       .timestamp(now)
       .int8(caller.token_version().value())
       .int8(max_tasks_);
-  run(database_, kCreateTask, params, Retry::Never, std::move(done), created_task);
+  run(database_, caller, kCreateTask, params, Retry::Never, std::move(done), created_task);
 }
 
 void PgTaskRepository::get(const core::Caller& caller, core::TaskId id, core::Completion<core::Task> done) {
   Params params;
   params.int8(id.value()).int8(caller.user_id().value()).int8(caller.token_version().value());
-  run(database_, kGetTask, params, Retry::OnceIfLost, std::move(done), checked_task);
+  run(database_, caller, kGetTask, params, Retry::OnceIfLost, std::move(done), checked_task);
 }
 
 void PgTaskRepository::list(const core::Caller& caller, const core::TaskQuery& query,
@@ -157,7 +158,7 @@ void PgTaskRepository::list(const core::Caller& caller, const core::TaskQuery& q
   // user's tasks (up to MAX_TASKS_PER_USER): the fair, separate lane.
   const bool filtered = query.completed || query.priority || query.tag || query.search;
   if (!filtered) {
-    run(database_, statement, params, Retry::OnceIfLost, std::move(done), page_from);
+    run(database_, caller, statement, params, Retry::OnceIfLost, std::move(done), page_from);
     return;
   }
   database_.impl().run_heavy(caller.user_id().value(), statement, params,
@@ -177,20 +178,20 @@ void PgTaskRepository::update(const core::Caller& caller, core::TaskId id, const
       .optional_text(patch.tags.new_value() ? joined_tags(*patch.tags.new_value()) : std::nullopt);
   params.boolean(!patch.due_date.is_keep()).timestamp(patch.due_date.new_value());
   params.timestamp(now).int8(caller.token_version().value());
-  run(database_, kUpdateTask, params, Retry::Never, std::move(done), checked_task);
+  run(database_, caller, kUpdateTask, params, Retry::Never, std::move(done), checked_task);
 }
 
 void PgTaskRepository::toggle_completed(const core::Caller& caller, core::TaskId id, core::Timestamp now,
                                         core::Completion<core::Task> done) {
   Params params;
   params.int8(id.value()).int8(caller.user_id().value()).timestamp(now).int8(caller.token_version().value());
-  run(database_, kToggleTask, params, Retry::Never, std::move(done), checked_task);
+  run(database_, caller, kToggleTask, params, Retry::Never, std::move(done), checked_task);
 }
 
 void PgTaskRepository::remove(const core::Caller& caller, core::TaskId id, core::Completion<void> done) {
   Params params;
   params.int8(id.value()).int8(caller.user_id().value()).int8(caller.token_version().value());
-  run(database_, kDeleteTask, params, Retry::Never, std::move(done), deleted);
+  run(database_, caller, kDeleteTask, params, Retry::Never, std::move(done), deleted);
 }
 
 }  // namespace todo::pg

@@ -151,7 +151,7 @@ void PgUserRepository::run_for(const core::Caller& caller, const Statement& stat
     done(std::move(user));
   };
   if (database_ != nullptr) {
-    database_->impl().run(statement, params, retry, answer);
+    database_->impl().run(caller.user_id().value(), statement, params, retry, answer);
     return;
   }
   answer(with_connection(pool_, retry, [&](Connection& c) { return c.exec(statement, params); }));

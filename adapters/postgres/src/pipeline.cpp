@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/system/error_code.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -24,7 +25,7 @@ namespace {
 struct Finished {
   Pipeline::Done done;
   core::Result<ResultPtr> result;
-  bool lost;
+  Pipeline::Fate fate;
 };
 
 // Outside the lock. A callback that throws (only allocation can) must not
@@ -32,7 +33,7 @@ struct Finished {
 void run_all(std::vector<Finished>& finished) {
   for (auto& f : finished) {
     try {
-      f.done(std::move(f.result), f.lost);
+      f.done(std::move(f.result), f.fate);
     } catch (...) {  // NOLINT(bugprone-empty-catch): nothing left to tell
     }
   }
@@ -45,13 +46,26 @@ bool tls_bytes_pending(PGconn* conn) {
   return ssl != nullptr && SSL_pending(ssl) > 0;
 }
 
+bool succeeded(const PGresult* raw) {
+  const ExecStatusType status = PQresultStatus(raw);
+  return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
+}
+
+// Group commit: groups one connection has in flight. One: the statements
+// submitted while a group commits make up the next group.
+constexpr std::size_t kGroupsInFlight = 1;
+
 }  // namespace
 
 class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
  public:
   Slot(Pool& pool, net::io_context& context, std::vector<Statement> statements,
-       std::shared_ptr<Pipeline::Counters> counters)
-      : pool_(pool), context_(context), statements_(std::move(statements)), counters_(std::move(counters)) {
+       std::shared_ptr<Pipeline::Counters> counters, std::size_t group_max)
+      : pool_(pool),
+        context_(context),
+        statements_(std::move(statements)),
+        counters_(std::move(counters)),
+        group_max_(group_max) {
     for (const auto& s : statements_) names_.insert(s.name);
   }
 
@@ -59,32 +73,44 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
   Slot& operator=(const Slot&) = delete;
   ~Slot() = default;
 
-  // Statements sent and not yet answered (lock-free, a moment old).
+  // Statements taken and not yet answered (lock-free, a moment old).
   std::size_t load() const noexcept { return load_.load(std::memory_order_relaxed); }
 
-  bool submit(const Statement& statement, const Params& params, Done& done) {
+  bool submit(const Statement& statement, const Params& params, Done& done, std::int64_t key) {
     if (names_.count(statement.name) == 0) return false;
     std::vector<Finished> finished;
     bool taken = false;
     {
       std::unique_lock lock(mutex_);
       if (shut_ || (!connection_ && !open(lock))) return false;
-      PGconn* conn = connection_->native();
-      const auto values = params.pointers();
-      if (PQsendQueryPrepared(conn, statement.name, params.size(), values.data(), nullptr, nullptr, 1) == 0 ||
-          PQpipelineSync(conn) == 0) {
-        // The connection failed under this statement: it is not taken (a
-        // read, so the caller runs it another way), and the ones before it
-        // are lost with the connection.
-        lose_all(finished);
-      } else {
-        pending_.push_back(Pending{std::move(done), std::nullopt});
-        publish_load();
-        counters_->statements.fetch_add(1, std::memory_order_relaxed);
+      if (grouped()) {
+        // Taken now: from here on the callback tells how it ended (a
+        // statement that never went out comes back Unsent).
+        queued_.push_back(Pending{std::move(done), std::nullopt, statement, params, key, false, true});
         counters_->in_flight.fetch_add(1, std::memory_order_relaxed);
+        publish_load();
         taken = true;
-        flush(finished);
+        send_groups(finished);
         settle(finished);
+      } else {
+        PGconn* conn = connection_->native();
+        const auto values = params.pointers();
+        if (PQsendQueryPrepared(conn, statement.name, params.size(), values.data(), nullptr, nullptr, 1) == 0 ||
+            PQpipelineSync(conn) == 0) {
+          // The connection failed under this statement: it is not taken (the
+          // caller runs it another way), and the ones before it are lost
+          // with the connection.
+          lose_all(finished);
+        } else {
+          pending_.push_back(Pending{std::move(done), std::nullopt, statement, {}, key, false, true});
+          ++units_;
+          publish_load();
+          counters_->statements.fetch_add(1, std::memory_order_relaxed);
+          counters_->in_flight.fetch_add(1, std::memory_order_relaxed);
+          taken = true;
+          flush(finished);
+          settle(finished);
+        }
       }
     }
     run_all(finished);
@@ -95,19 +121,27 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
   void shut_down() {
     std::lock_guard lock(mutex_);
     shut_ = true;
-    counters_->in_flight.fetch_sub(pending_.size(), std::memory_order_relaxed);
+    counters_->in_flight.fetch_sub(pending_.size() + queued_.size(), std::memory_order_relaxed);
     pending_.clear();
+    queued_.clear();
+    units_ = 0;
     publish_load();
     close();
   }
 
  private:
-  void publish_load() noexcept { load_.store(pending_.size(), std::memory_order_relaxed); }
-
   struct Pending {
     Done done;
-    std::optional<core::Result<ResultPtr>> result;  // the statement's first result
+    std::optional<core::Result<ResultPtr>> result;  // the statement's result
+    Statement statement;
+    Params params;       // group commit: kept until its transaction commits
+    std::int64_t key;    // group commit: the user whose rows it writes
+    bool alone;          // group commit: its group failed; it commits on its own
+    bool ends_unit;      // its transaction's Sync follows it
   };
+
+  bool grouped() const noexcept { return group_max_ > 1; }
+  void publish_load() noexcept { load_.store(pending_.size() + queued_.size(), std::memory_order_relaxed); }
 
   // Called with the lock held and no connection: opens one without the lock
   // (so the others fall back instead of waiting for the connect).
@@ -142,6 +176,72 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     PGconn* conn = connection->native();
     if (PQsetnonblocking(conn, 1) != 0 || PQenterPipelineMode(conn) == 0) return nullptr;
     return connection;
+  }
+
+  // Lock held, group commit: while fewer than kGroupsInFlight transactions
+  // are in flight, sends the next one from the queue: a statement whose
+  // group failed, alone; otherwise up to group_max_ statements, the first
+  // waiting of each key (later ones of a key keep their place), sorted by key.
+  void send_groups(std::vector<Finished>& finished) {
+    while (connection_ && units_ < kGroupsInFlight && !queued_.empty()) {
+      std::vector<Pending> unit;
+      if (queued_.front().alone) {
+        unit.push_back(std::move(queued_.front()));
+        queued_.pop_front();
+      } else {
+        std::deque<Pending> rest;
+        std::vector<std::int64_t> keys;
+        for (auto& p : queued_) {
+          const bool fits = unit.size() < group_max_ && !p.alone &&
+                            std::find(keys.begin(), keys.end(), p.key) == keys.end();
+          if (fits) {
+            keys.push_back(p.key);
+            unit.push_back(std::move(p));
+          } else {
+            rest.push_back(std::move(p));
+          }
+        }
+        queued_ = std::move(rest);
+        std::stable_sort(unit.begin(), unit.end(),
+                         [](const Pending& a, const Pending& b) { return a.key < b.key; });
+      }
+      if (!send_unit(unit, finished)) return;
+    }
+    if (connection_) flush(finished);
+  }
+
+  // Lock held: one transaction's statements, then its Sync. Until the Sync
+  // is queued nothing of it can commit, so a failure on the way gives them
+  // back Unsent (and loses the transactions sent before).
+  bool send_unit(std::vector<Pending>& unit, std::vector<Finished>& finished) {
+    PGconn* conn = connection_->native();
+    bool sent = true;
+    for (const auto& p : unit) {
+      const auto values = p.params.pointers();
+      if (PQsendQueryPrepared(conn, p.statement.name, p.params.size(), values.data(), nullptr, nullptr, 1) == 0) {
+        sent = false;
+        break;
+      }
+    }
+    if (sent && PQpipelineSync(conn) == 0) sent = false;
+    if (!sent) {
+      for (auto& p : unit) {
+        finished.push_back(Finished{std::move(p.done), core::Error::unavailable(kUnavailableMessage), Fate::Unsent});
+      }
+      counters_->in_flight.fetch_sub(unit.size(), std::memory_order_relaxed);
+      lose_all(finished);
+      return false;
+    }
+    counters_->statements.fetch_add(unit.size(), std::memory_order_relaxed);
+    counters_->groups.fetch_add(1, std::memory_order_relaxed);
+    for (auto& p : unit) {
+      p.ends_unit = false;
+      pending_.push_back(std::move(p));
+    }
+    pending_.back().ends_unit = true;
+    ++units_;
+    publish_load();
+    return true;
   }
 
   // Lock held. Makes sure the socket is watched while results are owed.
@@ -226,9 +326,11 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     take(finished);
   }
 
-  // Lock held: completes every statement whose results libpq already holds
-  // (no socket read). Each statement is followed by its own Sync, so it
-  // yields its result (or error), a null, then PGRES_PIPELINE_SYNC.
+  // Lock held: completes every transaction whose results libpq already
+  // holds (no socket read). Each statement yields one result (its rows, its
+  // error, or PGRES_PIPELINE_ABORTED after an earlier error), then a null;
+  // its transaction's Sync yields PGRES_PIPELINE_SYNC. Then, with group
+  // commit, sends the next group.
   void take(std::vector<Finished>& finished) {
     PGconn* conn = connection_->native();
     int nulls = 0;
@@ -241,35 +343,84 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
       nulls = 0;
       if (PQresultStatus(raw) == PGRES_PIPELINE_SYNC) {
         PQclear(raw);
-        Pending done = std::move(pending_.front());
-        pending_.pop_front();
-        publish_load();
-        counters_->in_flight.fetch_sub(1, std::memory_order_relaxed);
-        core::Result<ResultPtr> result =
-            done.result ? std::move(*done.result)
-                        : core::Result<ResultPtr>(core::Error::internal("pipelined statement without a result"));
-        finished.push_back(Finished{std::move(done.done), std::move(result), false});
+        complete_unit(finished);
         continue;
       }
-      Pending& front = pending_.front();
-      if (front.result) {
-        PQclear(raw);  // only one result is expected per statement
+      const bool ok = succeeded(raw);
+      Pending& current = pending_[cursor_];
+      if (!current.result) {
+        current.result = connection_->check(raw);
+        if (!current.ends_unit) ++cursor_;
       } else {
-        front.result = connection_->check(raw);
+        // A result beyond the statements' own (an error at commit): the
+        // transaction did not commit, whatever its statements answered.
+        core::Result<ResultPtr> extra = connection_->check(raw);
+        if (!ok && !unit_error_) unit_error_ = extra ? core::Error::internal("commit failed") : extra.error();
       }
+      if (!ok) unit_failed_ = true;
       if (connection_->broken()) break;
     }
-    if (connection_->broken() || PQstatus(conn) == CONNECTION_BAD) lose_all(finished);
+    if (connection_->broken() || PQstatus(conn) == CONNECTION_BAD) {
+      lose_all(finished);
+      return;
+    }
+    if (grouped()) send_groups(finished);
   }
 
-  // Lock held: the connection is gone; every outstanding statement is lost.
+  // Lock held: the transaction at the front got its Sync. Hands each of its
+  // statements its result, or, when it failed with more than one statement,
+  // queues them again at the front to commit one by one.
+  void complete_unit(std::vector<Finished>& finished) {
+    std::size_t size = 0;
+    while (size < pending_.size() && !pending_[size].ends_unit) ++size;
+    size = std::min(size + 1, pending_.size());
+    if (unit_failed_ && size > 1) {
+      counters_->group_retries.fetch_add(1, std::memory_order_relaxed);
+      for (std::size_t i = size; i-- > 0;) {
+        Pending again = std::move(pending_[i]);
+        again.result.reset();
+        again.alone = true;
+        again.ends_unit = true;
+        queued_.push_front(std::move(again));
+      }
+    } else {
+      for (std::size_t i = 0; i < size; ++i) {
+        Pending& p = pending_[i];
+        core::Result<ResultPtr> result =
+            p.result ? std::move(*p.result)
+                     : core::Result<ResultPtr>(core::Error::internal("pipelined statement without a result"));
+        if (result && unit_failed_) {
+          result = unit_error_ ? *unit_error_ : core::Error::internal("pipelined transaction failed");
+        }
+        finished.push_back(Finished{std::move(p.done), std::move(result), Fate::Answered});
+      }
+      counters_->in_flight.fetch_sub(size, std::memory_order_relaxed);
+    }
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(size));
+    if (units_ > 0) --units_;
+    cursor_ = 0;
+    unit_failed_ = false;
+    unit_error_.reset();
+    publish_load();
+  }
+
+  // Lock held: the connection is gone. Every statement sent is lost; every
+  // one still queued never went out.
   void lose_all(std::vector<Finished>& finished) {
     pool_.note_reachable(false);
     for (auto& p : pending_) {
-      finished.push_back(Finished{std::move(p.done), core::Error::unavailable(kUnavailableMessage), true});
+      finished.push_back(Finished{std::move(p.done), core::Error::unavailable(kUnavailableMessage), Fate::Lost});
     }
-    counters_->in_flight.fetch_sub(pending_.size(), std::memory_order_relaxed);
+    for (auto& p : queued_) {
+      finished.push_back(Finished{std::move(p.done), core::Error::unavailable(kUnavailableMessage), Fate::Unsent});
+    }
+    counters_->in_flight.fetch_sub(pending_.size() + queued_.size(), std::memory_order_relaxed);
     pending_.clear();
+    queued_.clear();
+    units_ = 0;
+    cursor_ = 0;
+    unit_failed_ = false;
+    unit_error_.reset();
     publish_load();
     close();
   }
@@ -292,12 +443,18 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
   net::io_context& context_;
   const std::vector<Statement> statements_;
   const std::shared_ptr<Pipeline::Counters> counters_;
+  const std::size_t group_max_;
   std::unordered_set<std::string_view> names_;
   std::mutex mutex_;
   std::unique_ptr<Connection> connection_;
   std::optional<net::posix::stream_descriptor> socket_;
-  std::deque<Pending> pending_;
-  std::atomic<std::size_t> load_{0};  // pending_.size(), for Pipeline::submit's choice
+  std::deque<Pending> pending_;  // sent, in order; each transaction ends with ends_unit
+  std::deque<Pending> queued_;   // group commit: taken, not yet sent
+  std::size_t units_ = 0;        // transactions sent whose Sync has not come back
+  std::size_t cursor_ = 0;       // the statement in pending_ whose result comes next
+  bool unit_failed_ = false;     // the front transaction had an error
+  std::optional<core::Error> unit_error_;  // an error beyond its statements' own
+  std::atomic<std::size_t> load_{0};  // pending_ + queued_, for Pipeline::submit's choice
   std::uint64_t generation_ = 0;
   bool opening_ = false;
   bool shut_ = false;  // shut_down() ran: nothing is taken any more
@@ -306,9 +463,9 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
 };
 
 Pipeline::Pipeline(Pool& pool, net::io_context& context, std::size_t connections,
-                   const std::vector<Statement>& statements) {
+                   const std::vector<Statement>& statements, std::size_t group_max) {
   for (std::size_t i = 0; i < connections; ++i) {
-    slots_.push_back(std::make_shared<Slot>(pool, context, statements, counters_));
+    slots_.push_back(std::make_shared<Slot>(pool, context, statements, counters_, std::max<std::size_t>(group_max, 1)));
   }
 }
 
@@ -316,7 +473,7 @@ Pipeline::~Pipeline() {
   for (auto& slot : slots_) slot->shut_down();
 }
 
-bool Pipeline::submit(const Statement& statement, const Params& params, Done& done) {
+bool Pipeline::submit(const Statement& statement, const Params& params, Done& done, std::int64_t key) {
   if (slots_.empty()) return false;
   const std::size_t n = slots_.size();
   // The least loaded connection first (ties in turn), so a statement does
@@ -328,7 +485,7 @@ bool Pipeline::submit(const Statement& statement, const Params& params, Done& do
     if (slots_[candidate]->load() < slots_[first]->load()) first = candidate;
   }
   for (std::size_t i = 0; i < n; ++i) {
-    if (slots_[(first + i) % n]->submit(statement, params, done)) return true;
+    if (slots_[(first + i) % n]->submit(statement, params, done, key)) return true;
   }
   return false;
 }
