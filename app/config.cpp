@@ -160,12 +160,12 @@ core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
       integer(env, "DB_PIPELINE_CONNECTIONS", std::max<long long>(1, static_cast<long long>(cores) / 2), 0, 64);
   if (!pipelines) return pipelines.error();
   config.db_pipeline_connections = static_cast<std::size_t>(*pipelines);
-  // The task writes on others: a backend commits its pipelined statements
-  // one after the other, each waiting for its WAL flush, so commits share a
-  // flush only across backends. Two per core measured best here for create
-  // and complete without costing the reads (docs/decisions/0008).
+  // The task writes on others, group-committed: each connection has one
+  // transaction in flight and the writes that arrive meanwhile make up its
+  // next one. One per core measured best (issue 19; fewer connections make
+  // fuller groups; decisions 0008 and 0010).
   const auto write_pipelines =
-      integer(env, "DB_PIPELINE_WRITE_CONNECTIONS", 2 * static_cast<long long>(cores), 0, 64);
+      integer(env, "DB_PIPELINE_WRITE_CONNECTIONS", static_cast<long long>(cores), 0, 64);
   if (!write_pipelines) return write_pipelines.error();
   config.db_pipeline_write_connections = static_cast<std::size_t>(*write_pipelines);
   // Group commit: the writes that arrive while a write connection's

@@ -35,7 +35,8 @@ TEST_CASE("defaults follow SPEC §5 and scale with the core count") {
   CHECK(config->threads == 8);
   CHECK(config->db_pool_size == 8);
   CHECK(config->db_pipeline_connections == 2);  // one per two cores
-  CHECK(config->db_pipeline_write_connections == 8);  // two per core
+  CHECK(config->db_pipeline_write_connections == 4);  // one per core
+  CHECK(config->db_write_group_max == 32);
   CHECK(parse_config(minimal(), 1)->db_pipeline_connections == 1);  // at least one
   CHECK(parse_config(minimal(), 3)->db_pipeline_connections == 1);
   CHECK(config->log_level == LogLevel::Info);
@@ -68,6 +69,7 @@ TEST_CASE("every variable is read when set") {
   env["TRUSTED_PROXIES"] = "10.0.0.1,::1";
   env["MAX_TASKS_PER_USER"] = "0";
   env["DB_STATEMENT_TIMEOUT_MS"] = "250";
+  env["DB_WRITE_GROUP_MAX"] = "1";
   const auto config = parse_config(env, 4);
   REQUIRE(config);
   CHECK(config->jwt_previous_secrets == std::vector<std::string>{std::string(40, 'a'), std::string(33, 'b')});
@@ -78,6 +80,7 @@ TEST_CASE("every variable is read when set") {
   CHECK(config->db_pool_size == 3);
   CHECK(config->db_pipeline_connections == 0);
   CHECK(config->db_pipeline_write_connections == 5);
+  CHECK(config->db_write_group_max == 1);
   CHECK(config->threads == 2);
   CHECK(config->log_level == LogLevel::Warn);
   CHECK(config->max_connections == 10);
@@ -150,7 +153,8 @@ TEST_CASE("numbers outside their range are refused with the variable named") {
       {"ADDRESS_MAX_FAILURES", "x"}, {"SIGNUP_PER_ADDRESS", "-5"}, {"DB_PIPELINE_CONNECTIONS", "-1"}, {"DB_PIPELINE_WRITE_CONNECTIONS", "-1"},
       {"DB_PIPELINE_WRITE_CONNECTIONS", "65"},
       {"DB_PIPELINE_CONNECTIONS", "65"}, {"MAX_TASKS_PER_USER", "-1"}, {"MAX_TASKS_PER_USER", "many"},
-      {"DB_STATEMENT_TIMEOUT_MS", "-1"}, {"DB_STATEMENT_TIMEOUT_MS", "3600001"}};
+      {"DB_STATEMENT_TIMEOUT_MS", "-1"}, {"DB_STATEMENT_TIMEOUT_MS", "3600001"},
+      {"DB_WRITE_GROUP_MAX", "0"},  {"DB_WRITE_GROUP_MAX", "1001"}};
   for (const auto& [name, value] : cases) {
     Environment env = minimal();
     env[name] = value;

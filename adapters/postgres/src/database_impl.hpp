@@ -18,6 +18,8 @@ class FairGate;
 
 // Heavy reads one user may have waiting; more are refused (429).
 inline constexpr std::size_t kHeavyQueuePerUser = 32;
+// Heavy reads in flight per heavy connection (each of a different user).
+inline constexpr std::size_t kHeavyDepth = 4;
 
 class Database::Impl {
  public:

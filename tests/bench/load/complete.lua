@@ -7,4 +7,4 @@ function request()
   local id = math.random(user.first, user.last)
   return wrk.format("PATCH", "/api/tasks/" .. id .. "/complete", common.auth(user))
 end
-done = common.report("complete")
+done = common.report(common.label("complete"))

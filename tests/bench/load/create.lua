@@ -8,4 +8,4 @@ function request()
   headers["Content-Type"] = "application/json"
   return wrk.format("POST", "/api/tasks", headers, body)
 end
-done = common.report("create")
+done = common.report(common.label("create"))

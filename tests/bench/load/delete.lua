@@ -27,4 +27,4 @@ function request()
   end
   return wrk.format("DELETE", "/api/tasks/0", common.auth(mine[1].user))
 end
-done = common.report("delete")
+done = common.report(common.label("delete"))

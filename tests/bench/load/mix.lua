@@ -18,4 +18,4 @@ function request()
   return wrk.format("PATCH", "/api/tasks/" .. math.random(user.first, user.last) .. "/complete",
                     headers)
 end
-done = common.report("mix")
+done = common.report(common.label("mix"))

@@ -9,4 +9,4 @@ function request()
   return wrk.format("GET", "/api/tasks?search=" .. word .. "&sort_by=due_date&limit=20",
                     common.auth(common.next_user()))
 end
-done = common.report("search")
+done = common.report(common.label("search"))

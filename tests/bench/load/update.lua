@@ -14,4 +14,4 @@ function request()
   local id = math.random(user.first, user.last)
   return wrk.format("PUT", "/api/tasks/" .. id, headers, bodies[id % 2 + 1])
 end
-done = common.report("update")
+done = common.report(common.label("update"))
