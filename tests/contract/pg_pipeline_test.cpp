@@ -571,6 +571,49 @@ TEST_CASE("group commit: a group with a failing write rolls back and its writes 
   f.database.disable_pipeline();
 }
 
+TEST_CASE("group commit: when the connection is lost, the group in flight is Unavailable and never re-run, "
+          "and the writes still queued (never sent) run through the pool",
+          "[postgres][pipeline][writes][group]") {
+  Fixture f("pipeline_group_lost");
+  EventLoop loop;
+  f.database.enable_pipeline(loop.context(), 1, 1, 32);
+  {
+    AnswersOf<core::Task> warm(1);
+    f.tasks.create(test::as_caller(f.ids[1], 0), titled("warm"), t0(), warm.slot(0));
+    REQUIRE(warm.wait());
+    REQUIRE(warm.at(0));
+  }
+  const std::uint64_t bypassed_before = f.database.pipeline_stats().bypassed;
+  AnswersOf<core::Task> in_flight(1);
+  AnswersOf<core::Task> queued(2);
+  {
+    HeldTransaction hold(f.url, hold_user(f.ids[0]));
+    f.tasks.create(test::as_caller(f.ids[0], 0), titled("in flight"), t0(), in_flight.slot(0));
+    f.tasks.create(test::as_caller(f.ids[1], 0), titled("queued one"), t0(), queued.slot(0));
+    f.tasks.create(test::as_caller(f.ids[2], 0), titled("queued two"), t0(), queued.slot(1));
+    CHECK(f.database.pipeline_stats().in_flight == 3);
+    test::execute_sql(f.url,
+                      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                      " WHERE datname = current_database() AND application_name = 'todo-server-pipeline'");
+    // The queued writes run on the pool (their users' rows are not held).
+    REQUIRE(queued.wait());
+    REQUIRE(in_flight.wait());
+  }
+  REQUIRE_FALSE(in_flight.at(0));
+  CHECK(in_flight.at(0).error().code == core::ErrorCode::Unavailable);
+  REQUIRE(queued.at(0));
+  REQUIRE(queued.at(1));
+  CHECK(count_titled(f, "in flight") == 0);  // terminated before it committed
+  CHECK(count_titled(f, "queued one") == 1);
+  CHECK(count_titled(f, "queued two") == 1);
+  const pg::PipelineStats after = f.database.pipeline_stats();
+  CHECK(after.bypassed == bypassed_before + 2);
+  CHECK(after.rerun == 0);
+  CHECK(after.in_flight == 0);
+  loop.stop();
+  f.database.disable_pipeline();
+}
+
 TEST_CASE("group commit on several connections: creates, completes and deletes of the same users never "
           "deadlock (one write per user per group, in user order)",
           "[postgres][pipeline][writes][group]") {
