@@ -172,7 +172,7 @@ core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   // transaction commits go out together as its next one (one per user),
   // sharing its WAL flush and round trip; 1 commits each on its own
   // (docs/decisions/0010).
-  const auto group = integer(env, "DB_WRITE_GROUP_MAX", 32, 1, 1000);
+  const auto group = integer(env, "DB_WRITE_GROUP_MAX", static_cast<long long>(kDefaultWriteGroupMax), 1, 1000);
   if (!group) return group.error();
   config.db_write_group_max = static_cast<std::size_t>(*group);
 

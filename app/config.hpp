@@ -15,6 +15,9 @@ namespace todo::app {
 
 enum class LogLevel { Debug, Info, Warn, Error };
 
+// DB_WRITE_GROUP_MAX's default (the PostgreSQL adapter's, checked in wiring.cpp).
+inline constexpr std::size_t kDefaultWriteGroupMax = 32;
+
 struct Config {
   std::string database_url;
   std::string jwt_secret;
@@ -28,7 +31,7 @@ struct Config {
   // that kind through the pool instead.
   std::size_t db_pipeline_connections = 1;
   std::size_t db_pipeline_write_connections = 4;
-  std::size_t db_write_group_max = 32;  // DB_WRITE_GROUP_MAX; 1: no group commit
+  std::size_t db_write_group_max = kDefaultWriteGroupMax;  // DB_WRITE_GROUP_MAX; 1: no group commit
   std::size_t threads = 1;
   LogLevel log_level = LogLevel::Info;
   std::size_t max_connections = 4096;

@@ -304,7 +304,7 @@ int serve(const Config& config, Logger& log) {
     return kExitStartupFailed;
   }
   register_metrics(metrics, *pool, database, throttle, *server);
-  static_assert(Config{}.db_write_group_max == pg::kDefaultWriteGroupMax, "one default for DB_WRITE_GROUP_MAX");
+  static_assert(kDefaultWriteGroupMax == pg::kDefaultWriteGroupMax, "one default for DB_WRITE_GROUP_MAX");
   database.enable_pipeline(server->context(), config.db_pipeline_connections, config.db_pipeline_write_connections,
                            config.db_write_group_max);
 
