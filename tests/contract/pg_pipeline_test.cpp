@@ -571,6 +571,45 @@ TEST_CASE("group commit: a group with a failing write rolls back and its writes 
   f.database.disable_pipeline();
 }
 
+TEST_CASE("group commit: a transaction that fails at commit answers none of its writes as done; "
+          "each runs again alone",
+          "[postgres][pipeline][writes][group]") {
+  Fixture f("pipeline_group_commit_fails");
+  // Test-only: a deferred check, so the insert itself succeeds and only the
+  // commit fails (an error after every statement's own result).
+  test::execute_sql(f.url, R"sql(
+CREATE FUNCTION test_fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.title = 'fail at commit' THEN RAISE EXCEPTION 'refused at commit'; END IF;
+  RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON tasks
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_fail_at_commit();
+)sql");
+  EventLoop loop;
+  f.database.enable_pipeline(loop.context(), 1, 1, 32);
+  AnswersOf<core::Task> blocked(1);
+  AnswersOf<core::Task> group(2);
+  {
+    HeldTransaction hold(f.url, hold_user(f.ids[0]));
+    f.tasks.create(test::as_caller(f.ids[0], 0), titled("blocked"), t0(), blocked.slot(0));
+    f.tasks.create(test::as_caller(f.ids[1], 0), titled("fine"), t0(), group.slot(0));
+    f.tasks.create(test::as_caller(f.ids[2], 0), titled("fail at commit"), t0(), group.slot(1));
+  }
+  REQUIRE(blocked.wait());
+  REQUIRE(group.wait());
+  REQUIRE(blocked.at(0));
+  REQUIRE(group.at(0));
+  CHECK(group.at(0)->title == "fine");
+  REQUIRE_FALSE(group.at(1));
+  CHECK(group.at(1).error().code == core::ErrorCode::Internal);
+  CHECK(count_titled(f, "fine") == 1);
+  CHECK(count_titled(f, "fail at commit") == 0);
+  CHECK(f.database.pipeline_stats().write_group_retries == 1);
+  loop.stop();
+  f.database.disable_pipeline();
+}
+
 TEST_CASE("group commit: when the connection is lost, the group in flight is Unavailable and never re-run, "
           "and the writes still queued (never sent) run through the pool",
           "[postgres][pipeline][writes][group]") {
