@@ -155,6 +155,13 @@ struct Fixture {
   }
 };
 
+// Terminates every pipelined connection's backend (the pool's stay up).
+void terminate_pipelines(const std::string& url) {
+  test::execute_sql(url,
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND application_name = 'todo-server-pipeline'");
+}
+
 void require_same(const core::Result<core::TaskPage>& got, const core::Result<core::TaskPage>& want) {
   REQUIRE(got.has_value() == want.has_value());
   if (!want) {
@@ -225,15 +232,12 @@ TEST_CASE("reads on a pipelined connection the server terminated are re-run thro
   f.database.enable_pipeline(loop.context(), 1, 1);
   // Only the pipelined connection: the pool's, which the lost reads are
   // re-run on, stay up (killing those too races the re-runs' reconnects).
-  const std::string kill_pipeline =
-      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-      " WHERE datname = current_database() AND application_name = 'todo-server-pipeline'";
   for (int round = 0; round < 5; ++round) {
     constexpr std::size_t kCalls = 200;
     Answers answers(kCalls);
     std::thread killer([&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(round));
-      test::execute_sql(f.url, kill_pipeline);
+      terminate_pipelines(f.url);
     });
     for (std::size_t i = 0; i < kCalls; ++i) {
       f.tasks.list(test::as_caller(f.ids[i % f.ids.size()], 0), f.query(static_cast<int>(i)), answers.slot(i));
@@ -402,15 +406,12 @@ TEST_CASE("a pipelined write lost with its connection is Unavailable and never r
   Fixture f("pipeline_lost_writes");
   EventLoop loop;
   f.database.enable_pipeline(loop.context(), 1, 1);
-  const std::string kill_pipeline =
-      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-      " WHERE datname = current_database() AND application_name = 'todo-server-pipeline'";
   std::size_t answered_ok = 0;
   std::size_t answered_lost = 0;
   for (int round = 0; round < 3; ++round) {
     constexpr std::size_t kCalls = 200;
     AnswersOf<core::Task> created(kCalls);
-    std::thread killer([&] { test::execute_sql(f.url, kill_pipeline); });
+    std::thread killer([&] { terminate_pipelines(f.url); });
     for (std::size_t i = 0; i < kCalls; ++i) {
       core::NewTask task;
       task.title = "round " + std::to_string(round) + " write " + std::to_string(i);
@@ -463,6 +464,15 @@ core::NewTask titled(const std::string& title) {
   return task;
 }
 
+// One create, so the write connection is open and prepared (and counted
+// in the stats) before a test looks.
+void open_write_connection(Fixture& f) {
+  AnswersOf<core::Task> warm(1);
+  f.tasks.create(test::as_caller(f.ids[1], 0), titled("warm"), t0(), warm.slot(0));
+  REQUIRE(warm.wait());
+  REQUIRE(warm.at(0));
+}
+
 std::int64_t count_titled(const Fixture& f, const std::string& title) {
   return test::query_int(f.url, "SELECT count(*) FROM tasks WHERE title = '" + title + "'");
 }
@@ -476,12 +486,7 @@ TEST_CASE("group commit: writes that arrive while a transaction commits go out t
   const core::UserId fourth = add_user(f, "fourth@example.com");
   EventLoop loop;
   f.database.enable_pipeline(loop.context(), 1, 1, 32);
-  {
-    AnswersOf<core::Task> warm(1);  // opens and prepares the write connection
-    f.tasks.create(test::as_caller(f.ids[1], 0), titled("warm"), t0(), warm.slot(0));
-    REQUIRE(warm.wait());
-    REQUIRE(warm.at(0));
-  }
+  open_write_connection(f);
   const std::uint64_t groups_before = f.database.pipeline_stats().write_groups;
   AnswersOf<core::Task> blocked(1);
   AnswersOf<core::Task> waiting(5);
@@ -616,12 +621,7 @@ TEST_CASE("group commit: when the connection is lost, the group in flight is Una
   Fixture f("pipeline_group_lost");
   EventLoop loop;
   f.database.enable_pipeline(loop.context(), 1, 1, 32);
-  {
-    AnswersOf<core::Task> warm(1);
-    f.tasks.create(test::as_caller(f.ids[1], 0), titled("warm"), t0(), warm.slot(0));
-    REQUIRE(warm.wait());
-    REQUIRE(warm.at(0));
-  }
+  open_write_connection(f);
   const std::uint64_t bypassed_before = f.database.pipeline_stats().bypassed;
   AnswersOf<core::Task> in_flight(1);
   AnswersOf<core::Task> queued(2);
@@ -631,9 +631,7 @@ TEST_CASE("group commit: when the connection is lost, the group in flight is Una
     f.tasks.create(test::as_caller(f.ids[1], 0), titled("queued one"), t0(), queued.slot(0));
     f.tasks.create(test::as_caller(f.ids[2], 0), titled("queued two"), t0(), queued.slot(1));
     CHECK(f.database.pipeline_stats().in_flight == 3);
-    test::execute_sql(f.url,
-                      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                      " WHERE datname = current_database() AND application_name = 'todo-server-pipeline'");
+    terminate_pipelines(f.url);
     // The queued writes run on the pool (their users' rows are not held).
     REQUIRE(queued.wait());
     REQUIRE(in_flight.wait());
