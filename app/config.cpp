@@ -89,7 +89,7 @@ const std::vector<std::string> kConfigVariables = {
     "BIND",          "CORS_ORIGINS",       "BCRYPT_COST",          "DB_POOL_SIZE", "DB_PIPELINE_CONNECTIONS", "DB_PIPELINE_WRITE_CONNECTIONS",
     "THREADS",       "LOG_LEVEL",          "MAX_CONNECTIONS",      "LOGIN_MAX_FAILURES",
     "ADDRESS_MAX_FAILURES", "SIGNUP_PER_ADDRESS", "TRUSTED_PROXIES", "MAX_TASKS_PER_USER",
-    "DB_STATEMENT_TIMEOUT_MS", "DB_WRITE_GROUP_MAX"};
+    "DB_STATEMENT_TIMEOUT_MS", "DB_WRITE_GROUP_MAX", "DB_TRANSACTION_POOLER"};
 
 core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   cores = std::max<std::size_t>(1, cores);
@@ -175,6 +175,13 @@ core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   const auto group = integer(env, "DB_WRITE_GROUP_MAX", static_cast<long long>(kDefaultWriteGroupMax), 1, 1000);
   if (!group) return group.error();
   config.db_write_group_max = static_cast<std::size_t>(*group);
+
+  // Behind PgBouncer in transaction mode (1.18 keeps no protocol-level
+  // prepared statements): unnamed statements, no session settings, one
+  // transaction in flight per pipelined connection.
+  const auto pooler = integer(env, "DB_TRANSACTION_POOLER", 0, 0, 1);
+  if (!pooler) return pooler.error();
+  config.db_transaction_pooler = *pooler == 1;
 
   const auto level = log_level(env);
   if (!level) return level.error();

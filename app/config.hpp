@@ -42,6 +42,7 @@ struct Config {
   // SPEC §6: 0 = no limit.
   std::int64_t max_tasks_per_user = 10000;
   std::int64_t db_statement_timeout_ms = 5000;
+  bool db_transaction_pooler = false;  // DB_TRANSACTION_POOLER=1: behind PgBouncer in transaction mode
 };
 
 using Environment = std::map<std::string, std::string, std::less<>>;

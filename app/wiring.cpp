@@ -26,9 +26,9 @@
 #include "todo/http/handler.hpp"
 #include "todo/http/metrics.hpp"
 #include "todo/http/server.hpp"
-#include "todo/memory/in_process_login_throttle.hpp"
 #include "todo/pg/database.hpp"
 #include "todo/pg/migrations.hpp"
+#include "todo/pg/pg_login_throttle.hpp"
 #include "todo/pg/pg_task_repository.hpp"
 #include "todo/pg/pg_user_repository.hpp"
 #include "todo/pg/pool.hpp"
@@ -120,7 +120,7 @@ double resident_bytes() {
 
 // Everything /metrics shows besides the HTTP figures the server records.
 void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::Database& database,
-                      const memory::InProcessLoginThrottle& throttle, const http::Server& server) {
+                      const pg::PgLoginThrottle& throttle, const http::Server& server) {
   const auto as_double = [](auto value) { return static_cast<double>(value); };
   metrics.add_gauge("todo_db_pool_size", "Most database connections the pool opens (DB_POOL_SIZE).", {},
                     [&pool, as_double] { return as_double(pool.stats().size); });
@@ -189,6 +189,9 @@ void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::Da
                       {{"kind", "login"}}, [&throttle, as_double] { return as_double(throttle.login_refusals()); });
   metrics.add_counter("todo_login_throttle_refusals_total", "Logins and sign-ups refused with 429 by the throttle.",
                       {{"kind", "signup"}}, [&throttle, as_double] { return as_double(throttle.signup_refusals()); });
+  metrics.add_counter("todo_login_throttle_record_errors_total",
+                      "Failed logins or sign-ups the shared throttle could not record or reset (database errors).", {},
+                      [&throttle, as_double] { return as_double(throttle.record_errors()); });
   metrics.add_gauge("process_resident_memory_bytes", "Resident memory size in bytes.", {}, resident_bytes);
 }
 
@@ -226,6 +229,7 @@ int serve(const Config& config, Logger& log) {
     options.conninfo = config.database_url;
     options.size = config.db_pool_size;
     options.statement_timeout = std::chrono::milliseconds(config.db_statement_timeout_ms);
+    options.transaction_pooler = config.db_transaction_pooler;
     pool = std::make_unique<pg::Pool>(std::move(options));
   } catch (const std::invalid_argument&) {
     // libpq's parse message can quote the string, password included: keep it out.
@@ -244,11 +248,12 @@ int serve(const Config& config, Logger& log) {
     return kExitBadConfig;
   }
 
-  memory::ThrottleLimits limits;
+  // Shared by every instance on this database (SPEC §6).
+  core::ThrottleLimits limits;
   limits.login_max_failures = config.login_max_failures;
   limits.address_max_failures = config.address_max_failures;
   limits.signup_per_address = config.signup_per_address;
-  memory::InProcessLoginThrottle throttle(clock, limits);
+  pg::PgLoginThrottle throttle(*pool, clock, limits);
 
   pg::Database database(*pool);
   pg::PgUserRepository users(database);
@@ -316,7 +321,8 @@ int serve(const Config& config, Logger& log) {
                                  std::to_string(config.db_pipeline_connections) + " pipelined for reads, " +
                                  std::to_string(config.db_pipeline_write_connections) + " for writes (groups of up to " +
                                  std::to_string(config.db_write_group_max) + "), " +
-                                 std::to_string(std::max<std::size_t>(1, cores / 2)) + " bcrypt workers");
+                                 std::to_string(std::max<std::size_t>(1, cores / 2)) + " bcrypt workers" +
+                                 (config.db_transaction_pooler ? "; behind a transaction pooler (unnamed statements)" : ""));
 
   server->run();
   // Its connections are watched by the server's event loop: closed first.

@@ -118,8 +118,10 @@ Response error_response(const core::Error& error, std::string_view location) {
     case core::ErrorCode::Unavailable: {
       // Not logged here: the database adapter reports its own failures, and a
       // load balancer polling /readyz would otherwise flood the log.
+      // Always with Retry-After: a restart or a failover is over in seconds,
+      // and clients (and balancers) should come back rather than give up.
       Response response = detail_response(status, "database unavailable");
-      if (error.retry_after_s) response.set_header("Retry-After", std::to_string(std::max(1LL, *error.retry_after_s)));
+      response.set_header("Retry-After", std::to_string(std::max(1LL, error.retry_after_s.value_or(1))));
       return response;
     }
     case core::ErrorCode::ResourceExhausted: {

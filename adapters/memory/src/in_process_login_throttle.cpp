@@ -7,10 +7,6 @@ namespace todo::memory {
 using core::Error;
 using core::Result;
 
-namespace {
-constexpr const char* kTooMany = "Too many attempts. Try again later.";
-}
-
 InProcessLoginThrottle::InProcessLoginThrottle(const core::Clock& clock, ThrottleLimits limits)
     : clock_(clock), limits_(limits) {}
 
@@ -61,7 +57,7 @@ Result<void> InProcessLoginThrottle::check_login(std::string_view email, std::st
   const long long wait = std::max(by_email, by_address);
   if (wait > 0) {
     login_refusals_.fetch_add(1, std::memory_order_relaxed);
-    return Error::resource_exhausted(kTooMany, wait);
+    return Error::resource_exhausted(core::kTooManyAttempts, wait);
   }
   return {};
 }
@@ -90,7 +86,7 @@ Result<void> InProcessLoginThrottle::check_signup(std::string_view address) {
   const long long wait = blocked_for(signups_, key, limits_.signup_per_address, limits_.signup_window, now);
   if (wait > 0) {
     signup_refusals_.fetch_add(1, std::memory_order_relaxed);
-    return Error::resource_exhausted(kTooMany, wait);
+    return Error::resource_exhausted(core::kTooManyAttempts, wait);
   }
   add(signups_, key, limits_.signup_per_address, limits_.signup_window, now);
   return {};

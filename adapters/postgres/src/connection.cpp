@@ -128,12 +128,13 @@ std::optional<core::Timestamp> Rows::optional_timestamp(int row, int col) const 
 
 core::Result<std::unique_ptr<Connection>> Connection::open(const std::vector<const char*>& keywords,
                                                            const std::vector<const char*>& values,
-                                                           Deadline deadline, std::string& failure) {
+                                                           Deadline deadline, std::string& failure,
+                                                           bool named) {
   // Non-blocking connect so the whole attempt (DNS, TCP, TLS, auth) honours
   // the deadline; libpq's own connect_timeout applies per address tried.
   PGconn* raw = PQconnectStartParams(keywords.data(), values.data(), 1);
   if (raw == nullptr) return core::Error::internal("out of memory opening a database connection");
-  std::unique_ptr<Connection> connection(new Connection(raw));
+  std::unique_ptr<Connection> connection(new Connection(raw, named));
   const auto fail = [&failure](std::string reason) {
     while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
     failure = std::move(reason);
@@ -159,7 +160,10 @@ core::Result<std::unique_ptr<Connection>> Connection::open(const std::vector<con
   // (0.10 ms vs 0.05 ms for a 20-task page; docs/performance.md).
   // A server that refuses the setting (before PostgreSQL 12) just keeps
   // its default; only a lost connection fails the open.
-  if (!connection->simple_command("SET plan_cache_mode = force_generic_plan", deadline) &&
+  // Behind a transaction pooler no session setting is made (it would land
+  // on whichever server connection the pooler picked), and unnamed
+  // statements are planned on every run anyway.
+  if (named && !connection->simple_command("SET plan_cache_mode = force_generic_plan", deadline) &&
       connection->broken()) {
     return fail(PQerrorMessage(raw));
   }
@@ -210,7 +214,7 @@ core::Result<ResultPtr> Connection::check(PGresult* raw) {
 }
 
 core::Result<void> Connection::prepare(const Statement& statement) {
-  if (prepared_.count(statement.name) != 0) return {};
+  if (!named_ || prepared_.count(statement.name) != 0) return {};
   auto prepared = check(PQprepare(conn_, statement.name, statement.sql, 0, nullptr));
   if (!prepared) return std::move(prepared).error();
   prepared_.insert(statement.name);
@@ -220,8 +224,19 @@ core::Result<void> Connection::prepare(const Statement& statement) {
 core::Result<ResultPtr> Connection::exec(const Statement& statement, const Params& params) {
   if (auto prepared = prepare(statement); !prepared) return std::move(prepared).error();
   const auto values = params.pointers();
+  if (!named_) {
+    return check(PQexecParams(conn_, statement.sql, params.size(), nullptr, values.data(), nullptr, nullptr, 1));
+  }
   return check(PQexecPrepared(conn_, statement.name, params.size(), values.data(), nullptr,
                               nullptr, 1));
+}
+
+bool Connection::send(const Statement& statement, const Params& params) {
+  const auto values = params.pointers();
+  if (!named_) {
+    return PQsendQueryParams(conn_, statement.sql, params.size(), nullptr, values.data(), nullptr, nullptr, 1) != 0;
+  }
+  return PQsendQueryPrepared(conn_, statement.name, params.size(), values.data(), nullptr, nullptr, 1) != 0;
 }
 
 core::Result<ResultPtr> Connection::exec_script(const char* sql) { return check(PQexec(conn_, sql)); }

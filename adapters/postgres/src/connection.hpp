@@ -77,9 +77,13 @@ class Connection {
  public:
   // Opens a connection without blocking past `deadline`. Unavailable (with
   // libpq's reason in `failure`) when the server cannot be reached or refuses.
+  // `named`: statements are prepared once under their names; otherwise
+  // each run sends its SQL as an unnamed statement (transaction poolers)
+  // and no session setting is made.
   static core::Result<std::unique_ptr<Connection>> open(const std::vector<const char*>& keywords,
                                                         const std::vector<const char*>& values,
-                                                        Deadline deadline, std::string& failure);
+                                                        Deadline deadline, std::string& failure,
+                                                        bool named = true);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -109,9 +113,13 @@ class Connection {
   void mark_broken() noexcept { broken_ = true; }
   // For the pipeline (pipeline.cpp), which drives libpq's asynchronous API.
   PGconn* native() const noexcept { return conn_; }
+  bool named() const noexcept { return named_; }
+  // Queues `statement` in pipeline mode (PQsendQueryPrepared, or
+  // PQsendQueryParams when unnamed); false when libpq refused it.
+  bool send(const Statement& statement, const Params& params);
 
  private:
-  explicit Connection(PGconn* conn) noexcept : conn_(conn) {}
+  Connection(PGconn* conn, bool named) noexcept : conn_(conn), named_(named) {}
   // One simple-protocol command that gives up at `deadline` (the connection
   // is then marked broken): true when it succeeded.
   bool simple_command(const char* sql, Deadline deadline);
@@ -119,6 +127,7 @@ class Connection {
   PGconn* conn_;
   std::unordered_set<std::string_view> prepared_;
   bool broken_ = false;
+  bool named_ = true;
 };
 
 // Rolls back unless committed (the connection is then marked broken if even

@@ -26,15 +26,23 @@ void Database::Impl::pipeline_statements(const std::vector<Statement>& statement
 
 void Database::Impl::enable_pipeline(boost::asio::io_context& context, std::size_t read_connections,
                                      std::size_t write_connections, std::size_t write_group_max) {
-  if (read_connections > 0) reads_ = std::make_unique<Pipeline>(pool_, context, read_connections, pipelined_);
+  // Behind a transaction pooler every connection keeps one transaction in
+  // flight; reads then go out grouped as writes do (one Sync for all that
+  // queued meanwhile), with one connection more than they would need alone.
+  const bool serial = pool_.options().transaction_pooler;
+  if (serial && read_connections > 0) ++read_connections;
+  const std::size_t read_group = serial ? kDefaultWriteGroupMax : 1;
+  if (read_connections > 0) {
+    reads_ = std::make_unique<Pipeline>(pool_, context, read_connections, pipelined_, read_group, serial);
+  }
   if (write_connections > 0) {
-    writes_ = std::make_unique<Pipeline>(pool_, context, write_connections, pipelined_, write_group_max);
+    writes_ = std::make_unique<Pipeline>(pool_, context, write_connections, pipelined_, write_group_max, serial);
   }
   if (read_connections > 0) {
     // One more than the light reads: one user's costly list (at most one at
     // a time) never leaves another user's waiting for a connection.
     const std::size_t heavy_connections = read_connections + 1;
-    heavy_ = std::make_unique<Pipeline>(pool_, context, heavy_connections, pipelined_);
+    heavy_ = std::make_unique<Pipeline>(pool_, context, heavy_connections, pipelined_, read_group, serial);
     // One statement per user at a time: a user's second costly list waits
     // for the first, never in front of another's. kHeavyDepth per
     // connection: pipelined, so a connection is not idle while an answer

@@ -60,12 +60,13 @@ constexpr std::size_t kGroupsInFlight = 1;
 class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
  public:
   Slot(Pool& pool, net::io_context& context, std::vector<Statement> statements,
-       std::shared_ptr<Pipeline::Counters> counters, std::size_t group_max)
+       std::shared_ptr<Pipeline::Counters> counters, std::size_t group_max, bool serial)
       : pool_(pool),
         context_(context),
         statements_(std::move(statements)),
         counters_(std::move(counters)),
-        group_max_(group_max) {
+        group_max_(group_max),
+        serial_(serial) {
     for (const auto& s : statements_) names_.insert(s.name);
   }
 
@@ -94,9 +95,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
         settle(finished);
       } else {
         PGconn* conn = connection_->native();
-        const auto values = params.pointers();
-        if (PQsendQueryPrepared(conn, statement.name, params.size(), values.data(), nullptr, nullptr, 1) == 0 ||
-            PQpipelineSync(conn) == 0) {
+        if (!connection_->send(statement, params) || PQpipelineSync(conn) == 0) {
           // The connection failed under this statement: it is not taken (the
           // caller runs it another way), and the ones before it are lost
           // with the connection.
@@ -140,7 +139,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     bool ends_unit;      // its transaction's Sync follows it
   };
 
-  bool grouped() const noexcept { return group_max_ > 1; }
+  bool grouped() const noexcept { return serial_ || group_max_ > 1; }
   void publish_load() noexcept { load_.store(pending_.size() + queued_.size(), std::memory_order_relaxed); }
 
   // Called with the lock held and no connection: opens one without the lock
@@ -217,8 +216,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
     PGconn* conn = connection_->native();
     bool sent = true;
     for (const auto& p : unit) {
-      const auto values = p.params.pointers();
-      if (PQsendQueryPrepared(conn, p.statement.name, p.params.size(), values.data(), nullptr, nullptr, 1) == 0) {
+      if (!connection_->send(p.statement, p.params)) {
         sent = false;
         break;
       }
@@ -444,6 +442,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
   const std::vector<Statement> statements_;
   const std::shared_ptr<Pipeline::Counters> counters_;
   const std::size_t group_max_;
+  const bool serial_;  // one transaction in flight even with group_max_ 1
   std::unordered_set<std::string_view> names_;
   std::mutex mutex_;
   std::unique_ptr<Connection> connection_;
@@ -463,9 +462,9 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
 };
 
 Pipeline::Pipeline(Pool& pool, net::io_context& context, std::size_t connections,
-                   const std::vector<Statement>& statements, std::size_t group_max) {
+                   const std::vector<Statement>& statements, std::size_t group_max, bool serial) {
   for (std::size_t i = 0; i < connections; ++i) {
-    slots_.push_back(std::make_shared<Slot>(pool, context, statements, counters_, std::max<std::size_t>(group_max, 1)));
+    slots_.push_back(std::make_shared<Slot>(pool, context, statements, counters_, std::max<std::size_t>(group_max, 1), serial));
   }
 }
 

@@ -53,8 +53,12 @@ class Pipeline {
   // `statements` are prepared on it then. Only those can be submitted.
   // `group_max` > 1 turns on group commit with groups of up to that many
   // statements; 1 sends every statement as its own transaction at once.
+  // `serial`: one transaction in flight per connection whatever the group
+  // size (a transaction pooler must see each Sync answered before the next
+  // goes out; PgBouncer 1.18 hands the server connection on after the
+  // first ReadyForQuery).
   Pipeline(Pool& pool, boost::asio::io_context& context, std::size_t connections,
-           const std::vector<Statement>& statements, std::size_t group_max = 1);
+           const std::vector<Statement>& statements, std::size_t group_max = 1, bool serial = false);
   // Closes the connections. Results still outstanding are dropped with their
   // callbacks uncalled. Call it once the event loop has stopped and no
   // submit() can be running (a submit opening a connection would otherwise

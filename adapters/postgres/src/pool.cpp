@@ -153,8 +153,9 @@ core::Result<std::unique_ptr<Connection>> Pool::connect(std::string& failure,
   values[0] = application_name;  // fallback_application_name: the URL's own wins
   keywords.push_back(nullptr);
   values.push_back(nullptr);
-  auto opened = Connection::open(keywords, values, steady_clock::now() + options_.connect_timeout, failure);
-  if (opened && options_.statement_timeout.count() > 0) {
+  const bool named = !options_.transaction_pooler;
+  auto opened = Connection::open(keywords, values, steady_clock::now() + options_.connect_timeout, failure, named);
+  if (opened && named && options_.statement_timeout.count() > 0) {
     const std::string set = "SET statement_timeout = " + std::to_string(options_.statement_timeout.count());
     if (auto done = (*opened)->exec_script(set.c_str()); !done) {
       failure = "cannot set statement_timeout: " + done.error().message;

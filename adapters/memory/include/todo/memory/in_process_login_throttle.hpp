@@ -16,14 +16,8 @@
 
 namespace todo::memory {
 
-struct ThrottleLimits {
-  int login_max_failures = 10;     // per email per window
-  int address_max_failures = 100;  // per address per window
-  int signup_per_address = 100;    // per address per hour
-  std::chrono::seconds failure_window{15 * 60};
-  std::chrono::seconds signup_window{60 * 60};
-  std::size_t max_tracked_keys = 100'000;  // memory bound; oldest windows dropped first
-};
+// The limits (core::ThrottleLimits), under their earlier name.
+using ThrottleLimits = core::ThrottleLimits;
 
 class InProcessLoginThrottle final : public core::LoginThrottle {
  public:

@@ -42,6 +42,14 @@ struct PoolOptions {
   // Set on every connection once it is open (a SET, so it works whatever
   // `options` the connection string carries).
   std::chrono::milliseconds statement_timeout{5000};
+  // Behind a transaction-mode pooler (PgBouncer 1.18, which cannot keep
+  // protocol-level prepared statements): every statement is sent unnamed
+  // (parsed on each run) and no session setting is sent, since the pooler
+  // hands each transaction to whichever server connection is free;
+  // `statement_timeout` is then the pooler's or the database's to set
+  // (PgBouncer: connect_query). Pipelined connections keep one transaction
+  // in flight each (Database::enable_pipeline).
+  bool transaction_pooler = false;
 };
 
 // A snapshot for metrics; each figure is read on its own, without the
