@@ -56,6 +56,14 @@ Engine::Engine(ServerOptions options, const Handler& handler)
   acceptor_.bind(endpoint);
   acceptor_.listen(net::socket_base::max_listen_connections);
   port_ = acceptor_.local_endpoint().port();
+  // Caught from now on, not from run(): whoever saw the port (the
+  // "listening on" line is printed before run()) may send SIGTERM at once,
+  // and the default action would kill the process without its drain or its
+  // last log lines. A signal caught before run() waits for its async_wait.
+  if (options_.handle_signals) {
+    signals_.add(SIGINT);
+    signals_.add(SIGTERM);
+  }
 }
 
 LaneStats Engine::lane_stats(Lane lane) const noexcept {
@@ -123,8 +131,6 @@ void Engine::admit(tcp::socket socket) {
 
 void Engine::run() {
   if (options_.handle_signals) {
-    signals_.add(SIGINT);
-    signals_.add(SIGTERM);
     signals_.async_wait([this](beast::error_code ec, int /*signal*/) {
       if (!ec) stop();
     });

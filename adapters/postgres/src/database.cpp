@@ -33,7 +33,7 @@ void Database::Impl::enable_pipeline(boost::asio::io_context& context, std::size
   if (serial && read_connections > 0) ++read_connections;
   const std::size_t read_group = serial ? kDefaultWriteGroupMax : 1;
   if (read_connections > 0) {
-    reads_ = std::make_unique<Pipeline>(pool_, context, read_connections, pipelined_, read_group, serial);
+    reads_ = std::make_unique<Pipeline>(pool_, context, read_connections, pipelined_, read_group, serial, false);
   }
   if (write_connections > 0) {
     writes_ = std::make_unique<Pipeline>(pool_, context, write_connections, pipelined_, write_group_max, serial);
@@ -42,7 +42,7 @@ void Database::Impl::enable_pipeline(boost::asio::io_context& context, std::size
     // One more than the light reads: one user's costly list (at most one at
     // a time) never leaves another user's waiting for a connection.
     const std::size_t heavy_connections = read_connections + 1;
-    heavy_ = std::make_unique<Pipeline>(pool_, context, heavy_connections, pipelined_, read_group, serial);
+    heavy_ = std::make_unique<Pipeline>(pool_, context, heavy_connections, pipelined_, read_group, serial, false);
     // One statement per user at a time: a user's second costly list waits
     // for the first, never in front of another's. kHeavyDepth per
     // connection: pipelined, so a connection is not idle while an answer

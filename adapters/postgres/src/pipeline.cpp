@@ -60,13 +60,14 @@ constexpr std::size_t kGroupsInFlight = 1;
 class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
  public:
   Slot(Pool& pool, net::io_context& context, std::vector<Statement> statements,
-       std::shared_ptr<Pipeline::Counters> counters, std::size_t group_max, bool serial)
+       std::shared_ptr<Pipeline::Counters> counters, std::size_t group_max, bool serial, bool keyed)
       : pool_(pool),
         context_(context),
         statements_(std::move(statements)),
         counters_(std::move(counters)),
         group_max_(group_max),
-        serial_(serial) {
+        serial_(serial),
+        keyed_(keyed) {
     for (const auto& s : statements_) names_.insert(s.name);
   }
 
@@ -192,7 +193,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
         std::vector<std::int64_t> keys;
         for (auto& p : queued_) {
           const bool fits = unit.size() < group_max_ && !p.alone &&
-                            std::find(keys.begin(), keys.end(), p.key) == keys.end();
+                            (!keyed_ || std::find(keys.begin(), keys.end(), p.key) == keys.end());
           if (fits) {
             keys.push_back(p.key);
             unit.push_back(std::move(p));
@@ -443,6 +444,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
   const std::shared_ptr<Pipeline::Counters> counters_;
   const std::size_t group_max_;
   const bool serial_;  // one transaction in flight even with group_max_ 1
+  const bool keyed_;   // at most one statement per key in a group (writes)
   std::unordered_set<std::string_view> names_;
   std::mutex mutex_;
   std::unique_ptr<Connection> connection_;
@@ -462,9 +464,9 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
 };
 
 Pipeline::Pipeline(Pool& pool, net::io_context& context, std::size_t connections,
-                   const std::vector<Statement>& statements, std::size_t group_max, bool serial) {
+                   const std::vector<Statement>& statements, std::size_t group_max, bool serial, bool keyed) {
   for (std::size_t i = 0; i < connections; ++i) {
-    slots_.push_back(std::make_shared<Slot>(pool, context, statements, counters_, std::max<std::size_t>(group_max, 1), serial));
+    slots_.push_back(std::make_shared<Slot>(pool, context, statements, counters_, std::max<std::size_t>(group_max, 1), serial, keyed));
   }
 }
 

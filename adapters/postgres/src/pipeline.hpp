@@ -56,9 +56,11 @@ class Pipeline {
   // `serial`: one transaction in flight per connection whatever the group
   // size (a transaction pooler must see each Sync answered before the next
   // goes out; PgBouncer 1.18 hands the server connection on after the
-  // first ReadyForQuery).
+  // first ReadyForQuery). `keyed`: a group holds at most one statement per
+  // key (writes: their row locks; reads need no such rule).
   Pipeline(Pool& pool, boost::asio::io_context& context, std::size_t connections,
-           const std::vector<Statement>& statements, std::size_t group_max = 1, bool serial = false);
+           const std::vector<Statement>& statements, std::size_t group_max = 1, bool serial = false,
+           bool keyed = true);
   // Closes the connections. Results still outstanding are dropped with their
   // callbacks uncalled. Call it once the event loop has stopped and no
   // submit() can be running (a submit opening a connection would otherwise
