@@ -97,6 +97,8 @@ class Cluster {
     REQUIRE_FALSE(database_url.empty());
   }
   ~Cluster() {
+    // CLUSTER_TEST_KEEP=1 leaves it running, logs and all, for a look.
+    if (const char* keep = std::getenv("CLUSTER_TEST_KEEP"); keep != nullptr && std::string(keep) == "1") return;
     const auto [status, output] = run("down --purge", false);
     if (status != 0) std::cerr << "scripts/cluster down failed:\n" << output;
   }
@@ -292,6 +294,13 @@ void primary_kill_under_writes(Cluster& cluster, const std::string& topology) {
   CHECK(t.unavailable_without_retry_after == 0);
   CHECK(t.last_failure_after_s <= 30.0);
   require_all_stored(cluster, writers.acknowledged());
+  // Which node serves now (pg_auto_failover promotes the standby, or its
+  // keeper restarted the old primary first): for the record.
+  const std::string status = cluster.run("status", false).second;
+  std::istringstream lines(status);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("node", 0) == 0) std::cout << "    " << line << std::endl;
+  }
 }
 
 }  // namespace
