@@ -296,8 +296,7 @@ void primary_kill_under_writes(Cluster& cluster, const std::string& topology) {
   require_all_stored(cluster, writers.acknowledged());
   // Which node serves now (pg_auto_failover promotes the standby, or its
   // keeper restarted the old primary first): for the record.
-  const std::string status = cluster.run("status", false).second;
-  std::istringstream lines(status);
+  std::istringstream lines(cluster.run("status", false).second);
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("node", 0) == 0) std::cout << "    " << line << std::endl;
   }
