@@ -273,14 +273,45 @@ void require_all_stored(const Cluster& cluster, const std::vector<std::int64_t>&
   CHECK(lost == 0);
 }
 
+// One node reported and assigned `primary`, the other `secondary`.
+bool nodes_settled(Cluster& cluster) {
+  std::istringstream lines(cluster.run("status", false).second);
+  int primaries = 0;
+  int secondaries = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("node", 0) != 0) continue;
+    std::vector<std::string> columns;
+    std::istringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, '|');) {
+      const auto first = cell.find_first_not_of(' ');
+      const auto last = cell.find_last_not_of(' ');
+      columns.push_back(first == std::string::npos ? "" : cell.substr(first, last - first + 1));
+    }
+    if (columns.size() < 7 || columns[5] != columns[6]) return false;
+    if (columns[5] == "primary") ++primaries;
+    if (columns[5] == "secondary") ++secondaries;
+  }
+  return primaries == 1 && secondaries == 1;
+}
+
 void primary_kill_under_writes(Cluster& cluster, const std::string& topology) {
   Writers writers(cluster.balancer, 4);
   writers.wait_for_answers(200, std::chrono::seconds(30));
   const auto kill_at = Clock::now();
   const auto [status, killed] = cluster.run("kill-primary");
   std::cout << "  " << killed;
-  // Until writes have gone through steadily for 5 s (bounded by 90 s).
-  const bool steady = writers.wait_steady(std::chrono::seconds(5), std::chrono::seconds(90));
+  // Until the nodes have settled (a primary and a secondary again: the
+  // standby promoted and the old primary following it, or the old primary
+  // restarted by its keeper and kept), then writes going through steadily
+  // for 5 s; bounded by 90 s in all.
+  const auto limit = Clock::now() + std::chrono::seconds(90);
+  bool settled = false;
+  while (!settled && Clock::now() < limit) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    settled = nodes_settled(cluster);
+  }
+  CHECK(settled);
+  const bool steady = writers.wait_steady(std::chrono::seconds(5), std::chrono::seconds(60));
   writers.stop();
   const Tally t = tally(writers.outcomes(), kill_at);
   std::cout << "  " << topology << ", kill -9 of the primary: " << describe(t) << std::endl;
