@@ -118,6 +118,63 @@ double resident_bytes() {
   return static_cast<double>(resident_pages) * static_cast<double>(sysconf(_SC_PAGESIZE));
 }
 
+}  // namespace
+
+int migrate_command(const Environment& env, bool status_only) {
+  Logger log(LogLevel::Info);
+  const auto url = env.find("DATABASE_URL");
+  if (url == env.end() || url->second.find_first_not_of(" \t") == std::string::npos) {
+    log.write(LogLevel::Error, "invalid configuration: DATABASE_URL is required");
+    return kExitBadConfig;
+  }
+  std::unique_ptr<pg::Pool> pool;
+  try {
+    pg::PoolOptions options;
+    options.conninfo = url->second;
+    options.size = 1;
+    options.statement_timeout = std::chrono::milliseconds(0);
+    pool = std::make_unique<pg::Pool>(std::move(options));
+  } catch (const std::invalid_argument&) {
+    log.write(LogLevel::Error, "DATABASE_URL is not a valid libpq connection string or postgresql:// URI");
+    return kExitBadConfig;
+  }
+  if (status_only) {
+    const auto states = pg::migration_status(*pool);
+    if (!states) {
+      log.write(LogLevel::Error, "cannot read the migrations: " + states.error().message);
+      return kExitStartupFailed;
+    }
+    std::cout << "version  state    applied at            name\n";
+    int pending = 0;
+    for (const auto& state : *states) {
+      std::string version = std::to_string(state.version);
+      version.resize(std::max<std::size_t>(version.size(), 9), ' ');
+      std::string label = !state.applied_at ? "pending " : state.known ? "applied " : "unknown ";
+      std::string when = state.applied_at.value_or("-");
+      when.resize(std::max<std::size_t>(when.size(), 22), ' ');
+      std::cout << version << label << " " << when << state.name << (state.known ? "" : " (newer than this binary)")
+                << '\n';
+      if (!state.applied_at) ++pending;
+    }
+    std::cout << pending << " pending" << std::endl;
+    return kExitOk;
+  }
+  const core::Result<std::vector<int>> applied = migrate_with_retry(*pool, log);
+  if (!applied) {
+    log.write(LogLevel::Error, (applied.error().code == core::ErrorCode::FailedPrecondition
+                                    ? "refusing to migrate: "
+                                    : "database migration failed: ") +
+                                   applied.error().message);
+    return kExitStartupFailed;
+  }
+  std::cout << (applied->empty() ? std::string("database schema is current")
+                                 : "applied migrations " + join(*applied))
+            << std::endl;
+  return kExitOk;
+}
+
+namespace {
+
 // Everything /metrics shows besides the HTTP figures the server records.
 void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::Database& database,
                       const pg::PgLoginThrottle& throttle, const http::Server& server) {
@@ -266,6 +323,8 @@ int serve(const Config& config, Logger& log) {
     if (applied.error().code == core::ErrorCode::Unavailable) {
       log.write(LogLevel::Error, "cannot reach PostgreSQL at DATABASE_URL within " +
                                      std::to_string(kConnectPatience.count()) + " s: " + applied.error().message);
+    } else if (applied.error().code == core::ErrorCode::FailedPrecondition) {
+      log.write(LogLevel::Error, "refusing to start: " + applied.error().message);
     } else {
       log.write(LogLevel::Error, "database migration failed: " + applied.error().message);
     }

@@ -15,4 +15,9 @@ inline constexpr int kExitBadConfig = 2;
 // Blocks while serving; returns the process exit code.
 int serve(const Config& config, Logger& log);
 
+// `todo-server migrate [--status]`: needs DATABASE_URL only (and reads
+// LOG_LEVEL). Applies the pending migrations, or lists every migration
+// with its state, on stdout; returns the exit code.
+int migrate_command(const Environment& env, bool status_only);
+
 }  // namespace todo::app

@@ -68,7 +68,7 @@ struct ServerProcess::Impl {
     close_fd(err_fd);
   }
 
-  void spawn(const Environment& env) {
+  void spawn(const Environment& env, const std::vector<std::string>& args = {}) {
     const std::string path = todo_server_path();
     std::vector<std::string> entries;
     for (const char* name : {"PATH", "HOME", "TMPDIR", "ASAN_OPTIONS", "UBSAN_OPTIONS",
@@ -80,7 +80,10 @@ struct ServerProcess::Impl {
     for (auto& entry : entries) envp.push_back(entry.data());
     envp.push_back(nullptr);
     std::string arg0 = path;
-    std::vector<char*> argv{arg0.data(), nullptr};
+    std::vector<std::string> rest(args);
+    std::vector<char*> argv{arg0.data()};
+    for (auto& arg : rest) argv.push_back(arg.data());
+    argv.push_back(nullptr);
 
     int out_pipe[2];
     int err_pipe[2];
@@ -276,9 +279,10 @@ std::string ServerProcess::captured_stderr() const {
   return impl_->err;
 }
 
-ExitResult ServerProcess::run_to_exit(const Environment& env, std::chrono::milliseconds timeout) {
+ExitResult ServerProcess::run_to_exit(const Environment& env, std::chrono::milliseconds timeout,
+                                      const std::vector<std::string>& args) {
   Impl impl;
-  impl.spawn(env);
+  impl.spawn(env, args);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   ExitResult result;
   if (!impl.wait_exit(deadline)) {

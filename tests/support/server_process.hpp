@@ -63,8 +63,10 @@ class ServerProcess {
   std::string captured_stderr() const;
 
   // Runs the server to completion (e.g. with an invalid configuration).
+  // `args` follow the program name (e.g. {"migrate", "--status"}).
   static ExitResult run_to_exit(const Environment& env,
-                                std::chrono::milliseconds timeout = kStartTimeout);
+                                std::chrono::milliseconds timeout = kStartTimeout,
+                                const std::vector<std::string>& args = {});
 
  private:
   struct Impl;

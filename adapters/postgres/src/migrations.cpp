@@ -1,5 +1,6 @@
 #include "todo/pg/migrations.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 #include <string>
@@ -26,6 +27,26 @@ constexpr const char* kCreateLedger =
 
 constexpr const char* kAppliedVersions = "SELECT version FROM schema_migrations";
 
+constexpr const char* kLedgerExists = "SELECT to_regclass('schema_migrations') IS NOT NULL";
+constexpr const char* kLedger =
+    "SELECT version, name, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " FROM schema_migrations ORDER BY version";
+
+std::string text_at(const PGresult* result, int row, int col) {
+  return std::string(PQgetvalue(result, row, col), static_cast<std::size_t>(PQgetlength(result, row, col)));
+}
+
+// FailedPrecondition when the database has a version past what this binary knows.
+core::Result<void> refuse_newer(const std::set<int>& applied) {
+  const auto& known = detail::embedded_migrations();
+  const int newest_known = known.empty() ? 0 : known.back().version;
+  if (applied.empty() || *applied.rbegin() <= newest_known) return {};
+  return core::Error::failed_precondition(
+      "the database schema is at version " + std::to_string(*applied.rbegin()) +
+      ", newer than this todo-server knows (up to " + std::to_string(newest_known) +
+      "): run a todo-server at least as new as the one that migrated it");
+}
+
 constexpr Statement kRecordMigration{
     "todo_record_migration", "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)"};
 
@@ -49,6 +70,7 @@ core::Result<std::vector<int>> migrate_on(Connection& connection) {
     std::from_chars(text.data(), text.data() + text.size(), version);
     applied.insert(version);
   }
+  if (auto newer = refuse_newer(applied); !newer) return std::move(newer).error();
 
   std::vector<int> done;
   for (const auto& migration : detail::embedded_migrations()) {
@@ -75,6 +97,36 @@ core::Result<std::vector<int>> migrate_on(Connection& connection) {
 core::Result<std::vector<int>> migrate(Pool& pool) {
   // Re-running after a lost connection is safe: the ledger decides.
   return with_connection(pool, Retry::OnceIfLost, migrate_on);
+}
+
+core::Result<std::vector<MigrationState>> migration_status(Pool& pool) {
+  return with_connection(pool, Retry::OnceIfLost, [](Connection& connection) -> core::Result<std::vector<MigrationState>> {
+    std::vector<MigrationState> states;
+    for (const auto& migration : detail::embedded_migrations()) {
+      states.push_back(MigrationState{migration.version, migration.name, std::nullopt, true});
+    }
+    auto exists = connection.exec_script(kLedgerExists);
+    if (!exists) return std::move(exists).error();
+    if (text_at(exists->get(), 0, 0) != "t") return states;
+    auto rows = connection.exec_script(kLedger);
+    if (!rows) return std::move(rows).error();
+    const PGresult* result = rows->get();
+    for (int row = 0; row < PQntuples(result); ++row) {
+      int version = 0;
+      const std::string text = text_at(result, row, 0);
+      std::from_chars(text.data(), text.data() + text.size(), version);
+      const auto found = std::find_if(states.begin(), states.end(),
+                                      [version](const MigrationState& s) { return s.version == version; });
+      if (found != states.end()) {
+        found->applied_at = text_at(result, row, 2);
+      } else {
+        states.push_back(MigrationState{version, text_at(result, row, 1), text_at(result, row, 2), false});
+      }
+    }
+    std::sort(states.begin(), states.end(),
+              [](const MigrationState& a, const MigrationState& b) { return a.version < b.version; });
+    return states;
+  });
 }
 
 std::vector<int> known_migrations() {

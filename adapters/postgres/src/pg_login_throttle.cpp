@@ -10,9 +10,8 @@
 namespace todo::pg {
 namespace {
 
-constexpr std::int64_t kFailedByEmail = 1;
-constexpr std::int64_t kFailedByAddress = 2;
-constexpr std::int64_t kSignupByAddress = 3;
+// Event kinds in throttle_events.kind (written into the SQL below): 1 a
+// failed login by email, 2 the same by address, 3 a sign-up by address.
 
 // The `limit`-th newest event of each key inside the window (NULL when there
 // are fewer): the caller is blocked until it leaves the window. $4/$5 are
