@@ -186,6 +186,31 @@ Result<void> AuthService::change_password(UserId user_id, std::string_view curre
   return {};
 }
 
+Result<void> AuthService::delete_account(UserId user_id, std::string_view password, std::string_view client_address) {
+  if (auto checked = check_text("password", password); !checked) return std::move(checked).error();
+  auto user = users_.find_by_id(user_id);
+  if (!user) {
+    if (user.error().code == ErrorCode::NotFound) return Error::unauthenticated(kBadToken);
+    return std::move(user).error();
+  }
+  if (auto allowed = throttle_.check_login(user->email, client_address); !allowed) return std::move(allowed).error();
+  const bool verified = password.size() <= kPasswordMaxBytes && [&] {
+    auto matched = hasher_.verify(password, user->password_hash);
+    return matched && *matched;
+  }();
+  if (!verified) {
+    throttle_.record_login_failure(user->email, client_address);
+    return Error::unauthenticated("Incorrect password");
+  }
+  throttle_.record_login_success(user->email, client_address);
+  auto removed = users_.remove(user_id);
+  if (!removed) {
+    if (removed.error().code == ErrorCode::NotFound) return Error::unauthenticated(kBadToken);
+    return std::move(removed).error();
+  }
+  return {};
+}
+
 void AuthService::rehash(User& user, std::string_view password) {
   // Best effort: the login has succeeded whatever happens here, and the next
   // one tries again. Only the hash this login verified is replaced, so a

@@ -49,6 +49,7 @@ class ForgettingUserRepository final : public UserRepository {
   Result<bool> replace_password_hash(UserId id, std::string_view expected, std::string_view replacement) override {
     return inner_.replace_password_hash(id, expected, replacement);
   }
+  Result<void> remove(UserId id) override { return inner_.remove(id); }
   void current(const Caller& caller, Completion<User> done) override {
     if (forgotten_.count(caller.user_id()) != 0) return done(Error::unauthenticated("user not found"));
     inner_.current(caller, std::move(done));
@@ -555,6 +556,56 @@ TEST_CASE("wrong current passwords count as failed logins; once throttled even t
   CHECK(login.error().code == ErrorCode::ResourceExhausted);
   f.clock.advance(std::chrono::minutes{16});
   CHECK(f.login("alice@example.com", kPassword).has_value());
+}
+
+TEST_CASE("delete_account with the password removes the user: tokens refused, email free again",
+          "[auth][delete]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  REQUIRE(f.auth.delete_account(s.user.id, kPassword, kAddress).has_value());
+  CHECK(code_of(f.auth.authenticate(s.access_token)) == "Unauthenticated");
+  CHECK(code_of(f.login("alice@example.com", kPassword)) == "Unauthenticated");
+  const AuthSession again = f.signup_ok("alice@example.com");
+  CHECK(again.user.id != s.user.id);
+  // Deleting twice (a second request with the old token's user id) is Unauthenticated.
+  CHECK(code_of(f.auth.delete_account(s.user.id, kPassword, kAddress)) == "Unauthenticated");
+}
+
+TEST_CASE("delete_account with a wrong password deletes nothing and counts as a failed login; "
+          "once throttled even the right one is refused",
+          "[auth][delete][throttle]") {
+  ThrottleLimits limits;
+  limits.login_max_failures = 2;
+  AuthFixture f(limits);
+  const AuthSession s = f.signup_ok("alice@example.com");
+  for (int i = 0; i < 2; ++i) {
+    const auto wrong = f.auth.delete_account(s.user.id, "guess " + std::to_string(i), kAddress);
+    REQUIRE_FALSE(wrong.has_value());
+    CHECK(wrong.error().code == ErrorCode::Unauthenticated);
+    CHECK(wrong.error().message == "Incorrect password");
+  }
+  CHECK(f.auth.authenticate(s.access_token).has_value());
+  const int verifies = f.hasher.verify_calls();
+  const auto refused = f.auth.delete_account(s.user.id, kPassword, kAddress);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::ResourceExhausted);
+  CHECK(f.hasher.verify_calls() == verifies);
+  CHECK(f.auth.authenticate(s.access_token).has_value());  // still there
+  CHECK(code_of(f.login("alice@example.com", kPassword, "198.51.100.1")) == "ResourceExhausted");
+}
+
+TEST_CASE("delete_account refuses invalid UTF-8 and NUL in the password as InvalidArgument naming 'password'",
+          "[auth][delete]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  for (const std::string& bad : {std::string("a\0b", 3), std::string("\xff\xfe")}) {
+    const auto r = f.auth.delete_account(s.user.id, bad, kAddress);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::InvalidArgument);
+    REQUIRE_FALSE(r.error().fields.empty());
+    CHECK(r.error().fields.front().field == "password");
+  }
+  CHECK(f.auth.authenticate(s.access_token).has_value());
 }
 
 TEST_CASE("failed password changes count toward the address too", "[auth][throttle][password]") {

@@ -27,13 +27,16 @@ Environment server_environment(const std::string& database_url) {
   };
 }
 
+const std::string& shared_server_database_url() {
+  static const std::string url = PgCluster::shared().fresh_database("e2e");
+  return url;
+}
+
 ServerProcess& shared_server() {
   // Started once, on first use; destroyed at exit before the shared cluster
   // (which was constructed first).
-  static const std::unique_ptr<ServerProcess> server = [] {
-    const std::string url = PgCluster::shared().fresh_database("e2e");
-    return std::make_unique<ServerProcess>(server_environment(url));
-  }();
+  static const std::unique_ptr<ServerProcess> server =
+      std::make_unique<ServerProcess>(server_environment(shared_server_database_url()));
   return *server;
 }
 

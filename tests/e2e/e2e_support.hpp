@@ -32,6 +32,8 @@ Environment server_environment(const std::string& database_url);
 // shared test cluster; stopped at exit.
 ServerProcess& shared_server();
 std::uint16_t shared_port();
+// The database the shared server uses (for looking at its rows directly).
+const std::string& shared_server_database_url();
 
 // "what-N-PID@example.com": unique within this run.
 std::string unique_email(std::string_view what);

@@ -43,7 +43,7 @@ TEST_CASE("known path with wrong method is 405 with Allow", "[http][routing]") {
                         Case{"GET", "/api/tasks/1/complete", "PATCH"},
                         Case{"GET", "/auth/login", "POST"},
                         Case{"GET", "/api/auth/signin", "POST"},
-                        Case{"POST", "/auth/me", "GET, HEAD"},
+                        Case{"POST", "/auth/me", "GET, HEAD, DELETE"},
                         Case{"POST", "/healthz", "GET, HEAD"},
                         Case{"OPTIONS", "/api/tasks", "GET, HEAD, POST"}}) {
     const auto r = api.call(c.method, c.target);
@@ -338,6 +338,7 @@ TEST_CASE("lane_for sends crypto, database and cheap work to the right pool", "[
   CHECK(lane("POST", "/api/auth/signin") == Lane::Crypto);
   CHECK(lane("POST", "/api/auth/login") == Lane::Crypto);
   CHECK(lane("POST", "/auth/password") == Lane::Crypto);
+  CHECK(lane("DELETE", "/auth/me") == Lane::Crypto);  // a password check
   CHECK(lane("GET", "/auth/me") == Lane::Inline);  // asynchronous storage
   CHECK(lane("POST", "/auth/logout-all") == Lane::Inline);
   CHECK(lane("GET", "/api/tasks?limit=2") == Lane::Inline);  // asynchronous storage

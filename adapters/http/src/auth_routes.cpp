@@ -1,5 +1,5 @@
 // POST /auth/signup, /auth/login (JSON or OAuth2 form), GET /auth/me,
-// POST /auth/logout-all, POST /auth/password.
+// POST /auth/logout-all, POST /auth/password, DELETE /auth/me.
 #include <utility>
 
 #include "error_mapping.hpp"
@@ -84,6 +84,21 @@ Response change_password(Exchange& x) {
   return no_content();
 }
 
+// The token first (401 without one), then the body, then the password.
+Response delete_account(Exchange& x) {
+  core::Result<core::User> user = current_user(x);
+  if (!user) return error_response(user.error());
+  std::optional<Response> refused;
+  const Decoded<boost::json::object> body = json_body(x.request, refused);
+  if (refused) return std::move(*refused);
+  const Decoded<std::string> password = decode_account_deletion(body.value);
+  if (!password.ok()) return validation_response(password.errors);
+  core::Result<void> done =
+      x.auth.delete_account(user->id, password.value, client_address(x.request, x.options.trusted_proxies));
+  if (!done) return error_response(done.error());
+  return no_content();
+}
+
 }  // namespace
 
 core::Result<core::User> current_user(Exchange& x) {
@@ -102,6 +117,7 @@ Response answer_auth_route(Exchange& x) {
     case Endpoint::Signup: return signup(x);
     case Endpoint::Login: return login(x);
     case Endpoint::ChangePassword: return change_password(x);
+    case Endpoint::DeleteAccount: return delete_account(x);
     default: break;
   }
   return error_response(core::Error::internal("not an auth route"));

@@ -19,7 +19,8 @@ Module module_of(Endpoint endpoint) {
   switch (endpoint) {
     case Endpoint::Signup:
     case Endpoint::Login:
-    case Endpoint::ChangePassword: return Module::Auth;
+    case Endpoint::ChangePassword:
+    case Endpoint::DeleteAccount: return Module::Auth;
     case Endpoint::Me:
     case Endpoint::LogoutAll: return Module::Sessions;
     case Endpoint::ListTasks:
@@ -38,7 +39,8 @@ Lane lane_of(Endpoint endpoint) {
   switch (endpoint) {
     case Endpoint::Signup:
     case Endpoint::Login:
-    case Endpoint::ChangePassword: return Lane::Crypto;
+    case Endpoint::ChangePassword:
+    case Endpoint::DeleteAccount: return Lane::Crypto;
     case Endpoint::Readyz: return Lane::Database;
     default: return Lane::Inline;
   }

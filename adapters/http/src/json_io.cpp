@@ -271,6 +271,12 @@ Decoded<PasswordChange> decode_password_change(const json::object& body) {
   return finish(std::move(change), reader);
 }
 
+Decoded<std::string> decode_account_deletion(const json::object& body) {
+  FieldReader reader(body);
+  std::string password = reader.required_string("password").value_or("");
+  return finish(std::move(password), reader);
+}
+
 Decoded<core::NewTask> decode_new_task(const json::object& body) {
   FieldReader reader(body);
   core::NewTask task;

@@ -45,6 +45,8 @@ Decoded<core::LoginCommand> decode_login(const boost::json::object& body);
 // OAuth2 password form: username (the email) and password.
 Decoded<core::LoginCommand> decode_login_form(std::string_view body);
 Decoded<PasswordChange> decode_password_change(const boost::json::object& body);
+// DELETE /auth/me: {"password": "..."}, the account's current password.
+Decoded<std::string> decode_account_deletion(const boost::json::object& body);
 // POST /api/tasks: title required; null description/tags/due_date = none,
 // null completed = false, null priority = medium.
 Decoded<core::NewTask> decode_new_task(const boost::json::object& body);

@@ -20,6 +20,7 @@ constexpr std::array kRoutes{
     Route{"POST", "/api/auth/signin", Endpoint::Login},
     Route{"POST", "/api/auth/login", Endpoint::Login},
     Route{"GET", "/auth/me", Endpoint::Me},
+    Route{"DELETE", "/auth/me", Endpoint::DeleteAccount},
     Route{"POST", "/auth/logout-all", Endpoint::LogoutAll},
     Route{"POST", "/auth/password", Endpoint::ChangePassword},
     Route{"GET", "/api/tasks", Endpoint::ListTasks},

@@ -54,6 +54,10 @@ UPDATE users SET token_version = token_version + 1 WHERE id = $1 AND token_versi
 RETURNING id, email, username, password_hash, token_version, created_at
 )sql"};
 
+constexpr Statement kDeleteUser{"todo_user_delete", R"sql(
+DELETE FROM users WHERE id = $1 RETURNING id
+)sql"};
+
 core::User user_from_row(const Rows& rows, int row) {
   core::User user;
   user.id = core::UserId(rows.int8(row, 0));
@@ -74,6 +78,15 @@ core::Result<core::User> single_user(core::Result<ResultPtr> result) {
 }
 
 }  // namespace
+
+core::Result<void> PgUserRepository::remove(core::UserId id) {
+  return with_connection(pool_, Retry::Never, [&](Connection& c) -> core::Result<void> {
+    auto deleted = c.exec(kDeleteUser, Params{}.int8(id.value()));
+    if (!deleted) return std::move(deleted).error();
+    if (Rows(deleted->get()).size() == 0) return core::Error::not_found("user not found");
+    return {};
+  });
+}
 
 core::Result<core::User> PgUserRepository::create(const core::NewUser& user) {
   return with_connection(pool_, Retry::Never, [&](Connection& c) -> core::Result<core::User> {

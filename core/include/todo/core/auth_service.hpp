@@ -76,6 +76,11 @@ class AuthService {
   // token cannot guess the password faster than the login form can.
   Result<void> change_password(UserId user, std::string_view current_password, std::string_view new_password,
                                std::string_view client_address);
+  // DELETE /auth/me: with the account's password, deletes the user and
+  // everything of theirs. A wrong password is Unauthenticated and counts as
+  // a failed login for the account's email and the address (throttled like
+  // one; ResourceExhausted wins even with the right password).
+  Result<void> delete_account(UserId user, std::string_view password, std::string_view client_address);
 
  private:
   Result<AuthSession> open_session(User user);

@@ -19,6 +19,7 @@ enum class Endpoint {
   Me,
   LogoutAll,
   ChangePassword,
+  DeleteAccount,  // DELETE /auth/me
   ListTasks,
   CreateTask,
   GetTask,

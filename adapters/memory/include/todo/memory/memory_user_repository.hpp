@@ -23,9 +23,8 @@ class MemoryUserRepository final : public core::UserRepository {
   void current(const core::Caller& caller, core::Completion<core::User> done) override;
   void end_sessions(const core::Caller& caller, core::Completion<core::User> done) override;
 
-  // Deletes a user, for tests of a token whose user is gone (the port has no
-  // deletion). Its tasks are the task repository's (remove_all_of).
-  core::Result<void> remove(core::UserId id);
+  // Its tasks are the task repository's (MemoryTaskRepository::remove_all_of).
+  core::Result<void> remove(core::UserId id) override;
 
  private:
   // Under mutex_: the caller's user if its session is current, else null.

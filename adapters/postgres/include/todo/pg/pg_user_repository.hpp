@@ -27,6 +27,8 @@ class PgUserRepository final : public core::UserRepository {
   core::Result<core::User> set_password(core::UserId id, std::string_view password_hash) override;
   core::Result<bool> replace_password_hash(core::UserId id, std::string_view expected,
                                            std::string_view replacement) override;
+  // Its tasks go with it (ON DELETE CASCADE), in the same statement.
+  core::Result<void> remove(core::UserId id) override;
   void current(const core::Caller& caller, core::Completion<core::User> done) override;
   void end_sessions(const core::Caller& caller, core::Completion<core::User> done) override;
 

@@ -35,6 +35,13 @@ class UserRepository {
   // hash had changed meanwhile or the user is gone: nothing is written.
   virtual Result<bool> replace_password_hash(UserId id, std::string_view expected, std::string_view replacement) = 0;
 
+  // Deletes the user with everything of theirs (DELETE /auth/me): its
+  // tokens stop working at once, since no user answers them. NotFound when
+  // absent. PostgreSQL deletes the user's tasks in the same statement (ON
+  // DELETE CASCADE); MemoryUserRepository cannot reach the task repository,
+  // so there MemoryTaskRepository::remove_all_of does (unreachable meanwhile:
+  // user ids are never reused).
+  virtual Result<void> remove(UserId id) = 0;
   // The caller's user (GET /auth/me).
   virtual void current(const Caller& caller, Completion<User> done) = 0;
   // Ends every session of the caller's user: token_version + 1, only if the
