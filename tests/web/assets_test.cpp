@@ -115,3 +115,32 @@ TEST_CASE("the content security policy forbids inline script and foreign origins
   CHECK_FALSE(contains(csp, "unsafe-eval"));
   CHECK_FALSE(contains(csp, "*"));
 }
+
+TEST_CASE("/docs' page loads only embedded Swagger UI files, without inline script, and ships its license",
+          "[web][docs]") {
+  const auto* docs = find_asset("/static/docs.html");
+  REQUIRE(docs != nullptr);
+  const std::string html(docs->body);
+  CHECK_FALSE(std::regex_search(html, std::regex(R"(<script(?![^>]*\bsrc=)[^>]*>)")));
+  CHECK_FALSE(std::regex_search(html, std::regex(R"(\son[a-z]+\s*=)", std::regex::icase)));
+  CHECK_FALSE(contains(html, "http://"));
+  CHECK_FALSE(contains(html, "https://"));
+  for (const char* path : {"/static/swagger-ui-bundle.js", "/static/swagger-ui.css", "/static/docs.js"}) {
+    INFO(path);
+    CHECK(contains(html, path));
+    CHECK(find_asset(path) != nullptr);
+  }
+  for (const char* path : {"/static/swagger-ui-LICENSE.txt", "/static/swagger-ui-NOTICE.txt",
+                           "/static/swagger-ui-bundle.js.LICENSE.txt"}) {
+    INFO(path);
+    const auto* file = find_asset(path);
+    REQUIRE(file != nullptr);
+    CHECK(file->content_type == "text/plain; charset=utf-8");
+  }
+  CHECK(contains(find_asset("/static/swagger-ui-LICENSE.txt")->body, "Apache License"));
+  // The initializer asks no outside validator and reads this server's document.
+  const std::string init(find_asset("/static/docs.js")->body);
+  CHECK(contains(init, "validatorUrl: null"));
+  CHECK(contains(init, "url: \"/openapi.json\""));
+  CHECK(contains(std::string(todo::web::docs_content_security_policy()), "script-src 'self';"));
+}

@@ -597,6 +597,57 @@ describe('web client in chromium against todo-server', { timeout: 300_000 }, () 
     assert.match(await page.locator('#signin-form').getByRole('alert').textContent(), /session has ended/);
   });
 
+  // FastAPI users open /docs first (issue 21): Swagger UI from the binary,
+  // "Authorize" through the OAuth2 password flow (the form login), then
+  // "Try it out" on GET /api/tasks.
+  step('/docs: Swagger UI signs in through Authorize and runs GET /api/tasks', async () => {
+    const docs = await fetch(`${server.url}/docs`);
+    assert.equal(docs.status, 200);
+    assert.match(docs.headers.get('content-type'), /^text\/html/);
+    const policy = docs.headers.get('content-security-policy');
+    assert.match(policy, /script-src 'self';/);
+    assert.doesNotMatch(policy, /unsafe-eval|https?:/);
+
+    const user = { email: `swagger${suffix}@example.com`, password: 'try it out 3' };
+    const signup = await fetch(`${server.url}/auth/signup`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(user),
+    });
+    assert.equal(signup.status, 201);
+    const session = await signup.json();
+    const created = await fetch(`${server.url}/api/tasks`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${session.access_token}` },
+      body: JSON.stringify({ title: 'made before Swagger' }),
+    });
+    assert.equal(created.status, 201);
+
+    const page = await openPage();
+    const foreign = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(base)) foreign.push(request.url());
+    });
+    await page.goto('/docs');
+    await page.locator('.swagger-ui .btn.authorize').first().click();
+    await page.locator('#oauth_username').fill(user.email);
+    await page.locator('#oauth_password').fill(user.password);
+    await page.getByRole('button', { name: 'Apply given OAuth2 credentials' }).click();
+    // Authorized: the OAuth2 block shows the user instead of its form.
+    await page.locator('#oauth_username').waitFor({ state: 'detached' });
+    await page.locator('.btn-done').first().click();
+
+    const operation = page.locator('.opblock-get', { has: page.locator('[data-path="/api/tasks"]') }).first();
+    await operation.locator('.opblock-summary').first().click();
+    await operation.locator('.try-out__btn').click();
+    await operation.locator('.execute').click();
+    const status = operation.locator('.live-responses-table .response .response-col_status').first();
+    await eventually(async () => (await status.textContent()).trim() === '200', 'GET /api/tasks answered 200');
+    // The response body shown is the user's list, fetched with the token Authorize got.
+    assert.match(await operation.locator('.live-responses-table').first().textContent(), /made before Swagger/);
+    assert.deepEqual(foreign, []);
+  });
+
   step('no script errors and no Content-Security-Policy violations happened', async () => {
     assert.deepEqual(problems, []);
   });

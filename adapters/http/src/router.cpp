@@ -14,6 +14,7 @@ constexpr std::array kRoutes{
     Route{"GET", "/readyz", Endpoint::Readyz},
     Route{"GET", "/metrics", Endpoint::Metrics},
     Route{"GET", "/openapi.json", Endpoint::OpenApi},
+    Route{"GET", "/docs", Endpoint::Docs},
     Route{"POST", "/auth/signup", Endpoint::Signup},
     Route{"POST", "/api/auth/signup", Endpoint::Signup},
     Route{"POST", "/auth/login", Endpoint::Login},

@@ -27,14 +27,13 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
 
 // index.html at "/", its files under "/static/". Revalidated by ETag on
 // every use, so a new build is picked up at once.
-Response web_asset(const Exchange& x) {
-  const std::string path = x.match.path_param.empty() ? std::string("/") : "/static/" + x.match.path_param;
+Response web_asset(const Exchange& x, const std::string& path, std::string_view policy) {
   const web::Asset* asset = web::find_asset(path);
   if (asset == nullptr) return detail_response(404, "Not Found");
   Response response;
   response.set_header("ETag", std::string(asset->etag));
   response.set_header("Cache-Control", "no-cache");
-  response.set_header("Content-Security-Policy", std::string(web::content_security_policy()));
+  response.set_header("Content-Security-Policy", std::string(policy));
   response.set_header("Referrer-Policy", "no-referrer");
   const std::optional<std::string_view> if_none_match = x.request.header("If-None-Match");
   if (if_none_match && etag_matches(*if_none_match, asset->etag)) {
@@ -61,7 +60,11 @@ Response metrics(const Exchange& x) {
 
 Response answer_static_route(Exchange& x) {
   switch (x.match.route->endpoint) {
-    case Endpoint::WebClient: return web_asset(x);
+    case Endpoint::WebClient:
+      return web_asset(x, x.match.path_param.empty() ? std::string("/") : "/static/" + x.match.path_param,
+                       web::content_security_policy());
+    // Swagger UI: docs.html with the policy it needs (inline styles).
+    case Endpoint::Docs: return web_asset(x, "/static/docs.html", web::docs_content_security_policy());
     case Endpoint::Healthz: return json_response(200, R"({"status":"ok"})");
     case Endpoint::Readyz:
       if (x.options.ready && x.options.ready()) return json_response(200, R"({"status":"ready"})");

@@ -23,4 +23,9 @@ std::string_view content_security_policy() noexcept {
          "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 }
 
+std::string_view docs_content_security_policy() noexcept {
+  return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+}
+
 }  // namespace todo::web

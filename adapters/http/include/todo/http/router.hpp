@@ -14,6 +14,7 @@ enum class Endpoint {
   Readyz,
   Metrics,
   OpenApi,
+  Docs,         // GET /docs: Swagger UI (todo::web's docs.html)
   Signup,
   Login,
   Me,

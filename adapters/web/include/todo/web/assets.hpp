@@ -21,4 +21,10 @@ const Asset* find_asset(std::string_view path) noexcept;
 // inline script or style, every fetch to the same origin.
 std::string_view content_security_policy() noexcept;
 
+// The policy of /docs (Swagger UI, docs.html): the same, except that
+// Swagger UI sets style attributes from script (React's `style` props and
+// its syntax highlighter), so inline styles are allowed there, and only
+// there. Scripts stay 'self' only; every request still goes to this origin.
+std::string_view docs_content_security_policy() noexcept;
+
 }  // namespace todo::web
