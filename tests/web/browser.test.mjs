@@ -597,6 +597,62 @@ describe('web client in chromium against todo-server', { timeout: 300_000 }, () 
     assert.match(await page.locator('#signin-form').getByRole('alert').textContent(), /session has ended/);
   });
 
+  // Issue 21: the account screen. A wrong password stays on the screen (it
+  // is not an ended session); a change signs every device out; a deletion
+  // removes the account, after a confirmation.
+  step('the account screen changes the password, then deletes the account', async () => {
+    const user = { email: `carol${suffix}@example.com`, password: 'first password 4' };
+    const signup = await fetch(`${server.url}/auth/signup`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(user),
+    });
+    assert.equal(signup.status, 201);
+    const page = await openPage();
+    await signIn(page, user);
+    await page.locator('#show-account').click();
+    await page.locator('#account-view').waitFor();
+
+    const change = page.locator('#password-form');
+    await change.getByLabel('Current password').fill('not my password');
+    await change.getByLabel('New password').fill('second password 5');
+    await change.getByRole('button', { name: 'Change password' }).click();
+    await eventually(async () => /not your password/.test(await page.locator('#current-password-error').textContent()),
+      'the wrong current password shown under its field');
+    assert.equal(await page.locator('#account-view').isVisible(), true);
+    assert.ok(await token(page));
+
+    await change.getByLabel('Current password').fill(user.password);
+    await change.getByRole('button', { name: 'Change password' }).click();
+    await page.locator('#signin-form').waitFor();
+    assert.match(await page.locator('#signin-form').getByRole('alert').textContent(), /password was changed/);
+    user.password = 'second password 5';
+    await signIn(page, user);
+
+    await page.locator('#show-account').click();
+    const remove = page.locator('#delete-account-form');
+    await remove.getByLabel('Password').fill('wrong again');
+    await remove.getByRole('button', { name: 'Delete my account' }).click();
+    await page.locator('#confirm-ok').click();
+    await eventually(async () => /not your password/.test(await page.locator('#delete-password-error').textContent()),
+      'the wrong password shown under its field');
+
+    await remove.getByLabel('Password').fill(user.password);
+    await remove.getByRole('button', { name: 'Delete my account' }).click();
+    assert.equal(await page.locator('#confirm-title').textContent(), 'Delete your account?');
+    await page.locator('#confirm-ok').click();
+    await page.locator('#signin-form').waitFor();
+    assert.equal(await token(page), null);
+    await eventually(async () => /account and its tasks were deleted/.test(await page.locator('#status').textContent()),
+      'the confirmation');
+    const login = await fetch(`${server.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(user),
+    });
+    assert.equal(login.status, 401);
+  });
+
   // FastAPI users open /docs first (issue 21): Swagger UI from the binary,
   // "Authorize" through the OAuth2 password flow (the form login), then
   // "Try it out" on GET /api/tasks.

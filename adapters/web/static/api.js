@@ -50,7 +50,9 @@ export function setUnauthorizedHandler(handler) {
   onUnauthorized = handler;
 }
 
-async function request(method, path, { body, query, signal, auth = true } = {}) {
+// `checksPassword`: the route checks a password the user typed; its 401
+// "Incorrect password" is a wrong password, not an ended session.
+async function request(method, path, { body, query, signal, auth = true, checksPassword = false } = {}) {
   const headers = { Accept: 'application/json' };
   const token = auth ? tokenStore.get() : null;
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -97,7 +99,8 @@ async function request(method, path, { body, query, signal, auth = true } = {}) 
     // Only for the token still in use: a request sent before a sign-out (or
     // before the sign-in that replaced its token) may be answered after it,
     // and must not end the session that came since.
-    if (response.status === 401 && token && tokenStore.get() === token) onUnauthorized(error);
+    const wrongPassword = checksPassword && detail === 'Incorrect password';
+    if (response.status === 401 && token && tokenStore.get() === token && !wrongPassword) onUnauthorized(error);
     throw error;
   }
   return { data, headers: response.headers, status: response.status };
@@ -118,6 +121,12 @@ export const api = {
   login: (email, password) => request('POST', '/auth/login', { body: { email, password }, auth: false }),
   me: () => request('GET', '/auth/me'),
   logoutAll: () => request('POST', '/auth/logout-all'),
+  changePassword: (currentPassword, newPassword) =>
+    request('POST', '/auth/password', {
+      body: { current_password: currentPassword, new_password: newPassword },
+      checksPassword: true,
+    }),
+  deleteAccount: (password) => request('DELETE', '/auth/me', { body: { password }, checksPassword: true }),
 
   listTasks: (query, signal) => request('GET', '/api/tasks', { query, signal }),
   createTask: (task) => request('POST', '/api/tasks', { body: task }),

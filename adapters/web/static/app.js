@@ -12,6 +12,9 @@ const STATUS_CLEAR_MS = 8000;
 const loading = $('loading');
 const authView = $('auth-view');
 const tasksView = $('tasks-view');
+const accountView = $('account-view');
+const passwordForm = $('password-form');
+const deleteForm = $('delete-account-form');
 const session = $('session');
 const whoami = $('whoami');
 const authHeading = $('auth-heading');
@@ -39,7 +42,9 @@ function announce(message, kind = 'info') {
 
 // A <dialog> rather than window.confirm: styled, keyboard-trapped, and
 // Escape or Cancel both answer "no".
-function confirm(text) {
+function confirm(text, { title = 'Delete task?', action = 'Delete' } = {}) {
+  $('confirm-title').textContent = title;
+  $('confirm-ok').textContent = action;
   $('confirm-text').textContent = text;
   dialog.returnValue = '';
   dialog.showModal();
@@ -54,7 +59,8 @@ function showView(name) {
   loading.hidden = true;
   authView.hidden = name !== 'auth';
   tasksView.hidden = name !== 'tasks';
-  session.hidden = name !== 'tasks';
+  accountView.hidden = name !== 'account';
+  session.hidden = name !== 'tasks' && name !== 'account';
 }
 
 function showAuthForm(which) {
@@ -77,6 +83,11 @@ function goToSignIn(message = '') {
   showAuthForm('signin');
   clearErrors(signinForm);
   clearErrors(signupForm);
+  // Nothing typed into the account forms outlives the session.
+  for (const form of [passwordForm, deleteForm]) {
+    form.reset();
+    clearErrors(form);
+  }
   field(signinForm, 'password').value = '';
   if (message) setFormAlert(signinForm, message);
   field(signinForm, 'email').focus();
@@ -202,6 +213,75 @@ $('logout-all').addEventListener('click', async (event) => {
   } finally {
     button.disabled = false;
   }
+});
+
+$('show-account').addEventListener('click', () => {
+  for (const form of [passwordForm, deleteForm]) {
+    form.reset();
+    clearErrors(form);
+  }
+  showView('account');
+  document.title = 'Account · Todo';
+  $('account-heading').focus();
+});
+
+$('back-to-tasks').addEventListener('click', () => {
+  showView('tasks');
+  document.title = 'Tasks · Todo';
+  $('tasks-heading').focus();
+});
+
+// A wrong password (401 "Incorrect password") goes under the field that
+// holds it; anything else as the form's alert or its fields' errors.
+function showPasswordError(form, fieldName, error) {
+  if (error.status === 401) {
+    clearErrors(form);
+    setFieldError(form, fieldName, 'That is not your password.');
+    field(form, fieldName).focus();
+  } else {
+    showApiError(form, error);
+  }
+}
+
+passwordForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const current = field(passwordForm, 'current_password').value;
+  const next = field(passwordForm, 'new_password').value;
+  const ok = showChecks(passwordForm, {
+    current_password: current === '' ? 'Enter your current password.' : '',
+    new_password: checkPassword(next),
+  });
+  if (!ok) return;
+  await busy(passwordForm, async () => {
+    try {
+      await api.changePassword(current, next);
+      goToSignIn('Your password was changed and every device signed out. Sign in with the new password.');
+    } catch (error) {
+      if (error.status === 401 && tokenStore.get() === null) return;  // the session ended meanwhile
+      showPasswordError(passwordForm, 'current_password', error);
+    }
+  });
+});
+
+deleteForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const password = field(deleteForm, 'password').value;
+  if (!showChecks(deleteForm, { password: password === '' ? 'Enter your password.' : '' })) return;
+  const sure = await confirm('Your account and all your tasks are deleted on every device. This cannot be undone.', {
+    title: 'Delete your account?',
+    action: 'Delete account',
+  });
+  if (!sure) return;
+  await busy(deleteForm, async () => {
+    try {
+      await api.deleteAccount(password);
+      goToSignIn();
+      announce('Your account and its tasks were deleted.');
+    } catch (error) {
+      if (error.status === 401 && tokenStore.get() === null) return;
+      showPasswordError(deleteForm, 'password', error);
+    }
+  });
 });
 
 // Signing out in another tab signs this one out too.
