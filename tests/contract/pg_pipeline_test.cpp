@@ -248,7 +248,18 @@ TEST_CASE("reads on a pipelined connection the server terminated are re-run thro
     CHECK(answers.duplicates() == 0);
     for (std::size_t i = 0; i < kCalls; ++i) {
       INFO("round " << round << ", call " << i);
-      require_same(answers.at(i), f.list_pooled(f.ids[i % f.ids.size()], 0, f.query(static_cast<int>(i))));
+      const core::TaskQuery q = f.query(static_cast<int>(i));
+      // A filtered list beyond its user's backlog (kHeavyQueuePerUser) is
+      // refused without being sent, as in the first case; on a loaded
+      // machine the 200 calls outrun the answers. CI failed on that once.
+      if (!answers.at(i) && answers.at(i).error().code == core::ErrorCode::ResourceExhausted) {
+        CHECK((q.completed || q.priority || q.tag || q.search));
+        continue;
+      }
+      if (!answers.at(i)) {
+        UNSCOPED_INFO("error: " << core::to_string(answers.at(i).error().code) << " " << answers.at(i).error().message);
+      }
+      require_same(answers.at(i), f.list_pooled(f.ids[i % f.ids.size()], 0, q));
     }
   }
   // A later read goes through a fresh pipelined connection again, opening

@@ -6,12 +6,65 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
 #include <memory>
 #include <regex>
 
+#include "support/openapi_check.hpp"
 #include "support/pg/pg_cluster.hpp"
 
 namespace todo::test::e2e {
+namespace {
+
+// Every response an e2e, fault or cluster test receives through HttpClient
+// must be one openapi.json declares (issue 21): its status, and its JSON
+// body's schema. On the test's main thread a violation fails the request
+// that got it; on other threads (load and concurrency cases, where an
+// exception would end the process) it is kept and fails the next request
+// made on the main thread, or the whole run at exit.
+struct Violations {
+  std::mutex mutex;
+  std::vector<std::string> pending;
+  std::thread::id main_thread = std::this_thread::get_id();
+  ~Violations() {
+    if (pending.empty()) return;
+    std::fprintf(stderr, "responses that do not match openapi.json (seen on worker threads):\n");
+    for (const auto& p : pending) std::fprintf(stderr, "  %s\n", p.c_str());
+    std::_Exit(1);
+  }
+};
+Violations& violations() {
+  static Violations v;
+  return v;
+}
+
+void check_against_openapi(std::string_view method, std::string_view target, const HttpResponse& response) {
+  // 502 and 504 come from a proxy in between (the cluster tests' HAProxy
+  // when an instance was killed mid-request), never from todo-server.
+  if (response.status == 502 || response.status == 504) return;
+  auto problems = openapi_violations(method, target, response.status, response.header("Content-Type").value_or(""),
+                                     response.body);
+  Violations& v = violations();
+  std::lock_guard lock(v.mutex);
+  for (auto& p : problems) v.pending.push_back(std::move(p));
+  if (v.pending.empty() || std::this_thread::get_id() != v.main_thread) return;
+  std::string message = "response does not match openapi.json:";
+  for (const auto& p : v.pending) message += "\n  " + p;
+  v.pending.clear();
+  throw std::runtime_error(message);
+}
+
+const bool openapi_checked = [] {
+  violations();
+  HttpClient::set_response_check(&check_against_openapi);
+  return true;
+}();
+
+}  // namespace
 
 Environment server_environment(const std::string& database_url) {
   return {

@@ -1,5 +1,7 @@
 #include "api_fixture.hpp"
 
+#include "support/openapi_check.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <boost/json/object.hpp>
@@ -26,6 +28,8 @@ Api::Api(core::TaskRepository& tasks, http::HandlerOptions options)
 
 http::Response Api::call(std::string method, std::string target, std::string body,
                          std::vector<http::Header> headers, std::string peer) const {
+  const std::string checked_method = method;
+  const std::string checked_target = target;
   http::Request request;
   request.method = std::move(method);
   request.target = std::move(target);
@@ -54,6 +58,19 @@ http::Response Api::call(std::string method, std::string target, std::string bod
     for (std::size_t i = 0; i < answer.headers.size(); ++i) {
       CHECK(answer.headers[i].name == direct->headers[i].name);
       CHECK(answer.headers[i].value == direct->headers[i].value);
+    }
+  }
+  // Issue 21: every answer is one openapi.json declares (status and body).
+  if (check_openapi_) {
+    std::string content_type;
+    for (const auto& h : answer.headers) {
+      if (h.name == "Content-Type") content_type = h.value;
+    }
+    const auto problems =
+        test::openapi_violations(checked_method, checked_target, answer.status, content_type, answer.body);
+    for (const auto& p : problems) {
+      INFO(checked_method << " " << checked_target << " -> " << answer.status << ": " << answer.body);
+      FAIL_CHECK(p);
     }
   }
   return answer;

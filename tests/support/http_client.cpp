@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <stdexcept>
 
@@ -180,6 +181,12 @@ int HttpClient::connections_opened() const { return impl_->opened; }
 
 void HttpClient::close() { impl_->drop(); }
 
+namespace {
+std::atomic<HttpClient::ResponseCheck> response_check{nullptr};
+}  // namespace
+
+void HttpClient::set_response_check(ResponseCheck check) noexcept { response_check.store(check); }
+
 HttpResponse HttpClient::request(std::string_view method, std::string_view target,
                                  std::string_view body, const HeaderList& headers) {
   http::request<http::string_body> req;
@@ -217,6 +224,7 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
     const auto& res = parser.get();
     HttpResponse out = convert(res);
     if (!res.keep_alive()) impl_->drop();
+    if (const ResponseCheck check = response_check.load()) check(method, target, out);
     return out;
   }
 }

@@ -46,6 +46,13 @@ class HttpClient {
   HttpResponse request(std::string_view method, std::string_view target,
                        std::string_view body = {}, const HeaderList& headers = {});
 
+  // Called with every response request() receives (before it returns it);
+  // may throw to fail the request. The e2e suite checks each response
+  // against openapi.json here (support/openapi_check.hpp). Set it before
+  // any client runs; it is shared by all clients.
+  using ResponseCheck = void (*)(std::string_view method, std::string_view target, const HttpResponse& response);
+  static void set_response_check(ResponseCheck check) noexcept;
+
   // True while a connection is open (it closes after `Connection: close`).
   bool connected() const;
   // How many TCP connections this client has opened so far.
