@@ -33,6 +33,22 @@ foreach(component server dev)
   install(FILES ${TODO_DEB_CHANGELOG} DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/${package} COMPONENT ${component})
 endforeach()
 
+# The manual page, made from `todo-server --help` by help2man (scripts/package
+# installs it; without it the package has no man page, a lintian warning).
+find_program(TODO_HELP2MAN help2man)
+if(TODO_HELP2MAN)
+  set(TODO_MAN ${CMAKE_CURRENT_BINARY_DIR}/debian/todo-server.1)
+  add_custom_command(OUTPUT ${TODO_MAN}.gz
+    COMMAND ${TODO_HELP2MAN} --no-info --name "multi-user Todo REST service"
+            --version-string ${PROJECT_VERSION} --output ${TODO_MAN} $<TARGET_FILE:todo-server>
+    COMMAND gzip -9nf ${TODO_MAN}
+    DEPENDS todo-server
+    COMMENT "Writing the todo-server manual page (help2man)"
+    VERBATIM)
+  add_custom_target(todo_server_man ALL DEPENDS ${TODO_MAN}.gz)
+  install(FILES ${TODO_MAN}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT server)
+endif()
+
 install(FILES ${TODO_DEB_DIR}/todo-server.service DESTINATION /lib/systemd/system COMPONENT server)
 install(FILES ${TODO_DEB_DIR}/todo-server.env.example DESTINATION /etc/todo-server COMPONENT server)
 

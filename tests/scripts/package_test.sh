@@ -31,6 +31,7 @@ dev_deb="${debs[0]}"
 lintian --allow-root "$server_deb" "$dev_deb" >"$work/lintian.txt" 2>&1 || true
 cat "$work/lintian.txt"
 if grep -q '^E: ' "$work/lintian.txt"; then fail "lintian reports errors"; fi
+if grep -q 'no-manual-page' "$work/lintian.txt"; then fail "lintian: no manual page"; fi
 
 dpkg -i "$server_deb" "$dev_deb" >"$work/dpkg.txt" 2>&1 || { cat "$work/dpkg.txt"; fail "dpkg -i"; }
 version="$(/usr/bin/todo-server --version)"
@@ -43,6 +44,8 @@ dpkg-query -W -f='${Conffiles}\n' todo-server | grep -q /etc/todo-server/todo-se
 systemd-analyze verify /lib/systemd/system/todo-server.service >"$work/verify.txt" 2>&1 ||
   { cat "$work/verify.txt"; fail "systemd-analyze verify"; }
 grep -q '^User=todo-server$' /lib/systemd/system/todo-server.service || fail "the unit does not run as todo-server"
+man -w todo-server >/dev/null 2>&1 || [[ -f /usr/share/man/man1/todo-server.1.gz ]] || fail "no manual page"
+zcat /usr/share/man/man1/todo-server.1.gz | grep -q "DATABASE_URL" || fail "the manual page lacks the settings"
 
 # The -dev package is enough to build against the core.
 cmake -S "$root/examples/consumer" -B "$work/consumer" -G Ninja -DCMAKE_CXX_COMPILER=g++-12 >/dev/null ||
