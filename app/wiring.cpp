@@ -118,6 +118,17 @@ double resident_bytes() {
   return static_cast<double>(resident_pages) * static_cast<double>(sysconf(_SC_PAGESIZE));
 }
 
+// The pool, or null (logged) when DATABASE_URL cannot be parsed. libpq's
+// parse message can quote the string, password included: it is kept out.
+std::unique_ptr<pg::Pool> open_pool(pg::PoolOptions options, Logger& log) {
+  try {
+    return std::make_unique<pg::Pool>(std::move(options));
+  } catch (const std::invalid_argument&) {
+    log.write(LogLevel::Error, "DATABASE_URL is not a valid libpq connection string or postgresql:// URI");
+    return nullptr;
+  }
+}
+
 }  // namespace
 
 int migrate_command(const Environment& env, bool status_only) {
@@ -127,17 +138,16 @@ int migrate_command(const Environment& env, bool status_only) {
     log.write(LogLevel::Error, "invalid configuration: DATABASE_URL is required");
     return kExitBadConfig;
   }
-  std::unique_ptr<pg::Pool> pool;
-  try {
-    pg::PoolOptions options;
-    options.conninfo = url->second;
-    options.size = 1;
-    options.statement_timeout = std::chrono::milliseconds(0);
-    pool = std::make_unique<pg::Pool>(std::move(options));
-  } catch (const std::invalid_argument&) {
-    log.write(LogLevel::Error, "DATABASE_URL is not a valid libpq connection string or postgresql:// URI");
-    return kExitBadConfig;
-  }
+  pg::PoolOptions options;
+  options.conninfo = url->second;
+  options.size = 1;
+  options.statement_timeout = std::chrono::milliseconds(0);
+  // Behind PgBouncer in transaction mode, as the server would be: a named
+  // statement left on a pooled server connection would clash later.
+  const auto pooler = env.find("DB_TRANSACTION_POOLER");
+  options.transaction_pooler = pooler != env.end() && pooler->second == "1";
+  const std::unique_ptr<pg::Pool> pool = open_pool(std::move(options), log);
+  if (!pool) return kExitBadConfig;
   if (status_only) {
     const auto states = pg::migration_status(*pool);
     if (!states) {
@@ -280,19 +290,13 @@ void raise_open_files_limit(std::size_t max_connections, Logger& log) {
 }  // namespace
 
 int serve(const Config& config, Logger& log) {
-  std::unique_ptr<pg::Pool> pool;
-  try {
-    pg::PoolOptions options;
-    options.conninfo = config.database_url;
-    options.size = config.db_pool_size;
-    options.statement_timeout = std::chrono::milliseconds(config.db_statement_timeout_ms);
-    options.transaction_pooler = config.db_transaction_pooler;
-    pool = std::make_unique<pg::Pool>(std::move(options));
-  } catch (const std::invalid_argument&) {
-    // libpq's parse message can quote the string, password included: keep it out.
-    log.write(LogLevel::Error, "DATABASE_URL is not a valid libpq connection string or postgresql:// URI");
-    return kExitBadConfig;
-  }
+  pg::PoolOptions options;
+  options.conninfo = config.database_url;
+  options.size = config.db_pool_size;
+  options.statement_timeout = std::chrono::milliseconds(config.db_statement_timeout_ms);
+  options.transaction_pooler = config.db_transaction_pooler;
+  const std::unique_ptr<pg::Pool> pool = open_pool(std::move(options), log);
+  if (!pool) return kExitBadConfig;
 
   core::SystemClock clock;
   std::unique_ptr<crypto::BcryptHasher> hasher;

@@ -15,8 +15,8 @@ inline constexpr int kExitBadConfig = 2;
 // Blocks while serving; returns the process exit code.
 int serve(const Config& config, Logger& log);
 
-// `todo-server migrate [--status]`: needs DATABASE_URL only (and reads
-// LOG_LEVEL). Applies the pending migrations, or lists every migration
+// `todo-server migrate [--status]`: needs DATABASE_URL only (and honours
+// DB_TRANSACTION_POOLER=1, as the server does). Applies the pending migrations, or lists every migration
 // with its state, on stdout; returns the exit code.
 int migrate_command(const Environment& env, bool status_only);
 

@@ -156,38 +156,8 @@ Result<void> AuthService::logout_all(UserId user) {
   return {};
 }
 
-Result<void> AuthService::change_password(UserId user_id, std::string_view current_password,
-                                          std::string_view new_password, std::string_view client_address) {
-  std::vector<FieldError> errors;
-  if (auto cur = check_text("current_password", current_password); !cur) append_fields(errors, cur.error());
-  if (auto pw = validate_password(new_password, "new_password"); !pw) append_fields(errors, pw.error());
-  if (!errors.empty()) return Error::invalid(std::move(errors));
-
-  auto user = users_.find_by_id(user_id);
-  if (!user) {
-    if (user.error().code == ErrorCode::NotFound) return Error::unauthenticated(kBadToken);
-    return std::move(user).error();
-  }
-  if (auto allowed = throttle_.check_login(user->email, client_address); !allowed) return std::move(allowed).error();
-  const bool verified = current_password.size() <= kPasswordMaxBytes && [&] {
-    auto checked = hasher_.verify(current_password, user->password_hash);
-    return checked && *checked;
-  }();
-  if (!verified) {
-    throttle_.record_login_failure(user->email, client_address);
-    return Error::unauthenticated("Incorrect password");
-  }
-  throttle_.record_login_success(user->email, client_address);
-
-  auto hash = hasher_.hash(new_password);
-  if (!hash) return std::move(hash).error();
-  auto updated = users_.set_password(user_id, *hash);
-  if (!updated) return std::move(updated).error();
-  return {};
-}
-
-Result<void> AuthService::delete_account(UserId user_id, std::string_view password, std::string_view client_address) {
-  if (auto checked = check_text("password", password); !checked) return std::move(checked).error();
+Result<void> AuthService::verify_own_password(UserId user_id, std::string_view password,
+                                              std::string_view client_address) {
   auto user = users_.find_by_id(user_id);
   if (!user) {
     if (user.error().code == ErrorCode::NotFound) return Error::unauthenticated(kBadToken);
@@ -203,6 +173,32 @@ Result<void> AuthService::delete_account(UserId user_id, std::string_view passwo
     return Error::unauthenticated("Incorrect password");
   }
   throttle_.record_login_success(user->email, client_address);
+  return {};
+}
+
+Result<void> AuthService::change_password(UserId user_id, std::string_view current_password,
+                                          std::string_view new_password, std::string_view client_address) {
+  std::vector<FieldError> errors;
+  if (auto cur = check_text("current_password", current_password); !cur) append_fields(errors, cur.error());
+  if (auto pw = validate_password(new_password, "new_password"); !pw) append_fields(errors, pw.error());
+  if (!errors.empty()) return Error::invalid(std::move(errors));
+
+  if (auto verified = verify_own_password(user_id, current_password, client_address); !verified) {
+    return std::move(verified).error();
+  }
+
+  auto hash = hasher_.hash(new_password);
+  if (!hash) return std::move(hash).error();
+  auto updated = users_.set_password(user_id, *hash);
+  if (!updated) return std::move(updated).error();
+  return {};
+}
+
+Result<void> AuthService::delete_account(UserId user_id, std::string_view password, std::string_view client_address) {
+  if (auto checked = check_text("password", password); !checked) return std::move(checked).error();
+  if (auto verified = verify_own_password(user_id, password, client_address); !verified) {
+    return std::move(verified).error();
+  }
   auto removed = users_.remove(user_id);
   if (!removed) {
     if (removed.error().code == ErrorCode::NotFound) return Error::unauthenticated(kBadToken);

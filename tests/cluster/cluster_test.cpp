@@ -392,10 +392,12 @@ TEST_CASE("cluster: balancer, failover, instance kills, rolling restart and shar
       const auto deadline = Clock::now() + std::chrono::seconds(60);
       bool back = false;
       while (!back && Clock::now() < deadline) {
-        back = cluster.run("status", false).second.find("balancer: UP") != std::string::npos &&
-               cluster.run("status", false).second.find("instance 1  http://127.0.0.1:" +
-                                                        std::to_string(cluster.instances[0]) + "  running") !=
-                   std::string::npos;
+        // Instance 1's own line: running again, and UP at the balancer.
+        std::istringstream lines(cluster.run("status", false).second);
+        const std::string prefix = "instance 1  http://127.0.0.1:" + std::to_string(cluster.instances[0]) + "  running";
+        for (std::string line; std::getline(lines, line);) {
+          if (line.rfind(prefix, 0) == 0 && line.find("balancer: UP") != std::string::npos) back = true;
+        }
         if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
       CHECK(back);

@@ -13,13 +13,12 @@ namespace {
 
 namespace json = boost::json;
 
-const json::value& whole_document();
-const json::object& document();
-
 const json::value& whole_document() {
   static const json::value doc = json::parse(todo::http::openapi_document());
   return doc;
 }
+
+const json::object& document() { return whole_document().as_object(); }
 
 // Follows "$ref": "#/a/b/c" (also chains of them) from the document's root.
 const json::value* resolve(const json::value& schema) {
@@ -46,8 +45,6 @@ const json::value* resolve(const json::value& schema) {
   }
   return nullptr;
 }
-
-const json::object& document() { return whole_document().as_object(); }
 
 std::size_t code_points(std::string_view text) {
   return static_cast<std::size_t>(

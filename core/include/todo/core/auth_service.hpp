@@ -84,6 +84,10 @@ class AuthService {
 
  private:
   Result<AuthSession> open_session(User user);
+  // The account's own password, typed again (password change, account
+  // deletion): throttled and counted as a login for the account's email and
+  // `client_address`; Unauthenticated "Incorrect password" when wrong.
+  Result<void> verify_own_password(UserId user, std::string_view password, std::string_view client_address);
   // After a successful login with a hash that is not Current: store a new one.
   void rehash(User& user, std::string_view password);
   const std::string& dummy_hash();
