@@ -89,7 +89,8 @@ const std::vector<std::string> kConfigVariables = {
     "BIND",          "CORS_ORIGINS",       "BCRYPT_COST",          "DB_POOL_SIZE", "DB_PIPELINE_CONNECTIONS", "DB_PIPELINE_WRITE_CONNECTIONS",
     "THREADS",       "LOG_LEVEL",          "MAX_CONNECTIONS",      "LOGIN_MAX_FAILURES",
     "ADDRESS_MAX_FAILURES", "SIGNUP_PER_ADDRESS", "TRUSTED_PROXIES", "MAX_TASKS_PER_USER",
-    "DB_STATEMENT_TIMEOUT_MS", "DB_WRITE_GROUP_MAX", "DB_TRANSACTION_POOLER"};
+    "DB_STATEMENT_TIMEOUT_MS", "DB_WRITE_GROUP_MAX", "DB_TRANSACTION_POOLER", "DB_LISTEN_URL",
+    "MAX_STREAMS_PER_USER"};
 
 core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   cores = std::max<std::size_t>(1, cores);
@@ -101,6 +102,10 @@ core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
                                    "scripts/run starts a local PostgreSQL when it is unset)");
   }
   config.database_url = std::string(*database_url);
+  // Live sync's listening connection: a session of its own, so not through
+  // a transaction pooler (DB_LISTEN_URL then names PostgreSQL itself).
+  const auto listen_url = value_of(env, "DB_LISTEN_URL");
+  config.db_listen_url = listen_url ? std::string(*listen_url) : config.database_url;
 
   // The secret is used byte for byte: no trimming.
   const auto secret = env.find(std::string_view{"JWT_SECRET"});
@@ -207,6 +212,10 @@ core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   const auto max_tasks = integer(env, "MAX_TASKS_PER_USER", 10000, 0, 1'000'000'000);
   if (!max_tasks) return max_tasks.error();
   config.max_tasks_per_user = *max_tasks;
+
+  const auto streams = integer(env, "MAX_STREAMS_PER_USER", 10, 1, 10'000);
+  if (!streams) return streams.error();
+  config.max_streams_per_user = static_cast<std::size_t>(*streams);
 
   // 0 turns the deadline off; an hour is more than any request should take.
   const auto statement_timeout = integer(env, "DB_STATEMENT_TIMEOUT_MS", 5000, 0, 3'600'000);

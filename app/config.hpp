@@ -41,6 +41,8 @@ struct Config {
   std::vector<std::string> trusted_proxies;
   // SPEC §6: 0 = no limit.
   std::int64_t max_tasks_per_user = 10000;
+  std::size_t max_streams_per_user = 10;  // MAX_STREAMS_PER_USER: open live-sync streams per user (429 beyond)
+  std::string db_listen_url;  // DB_LISTEN_URL (default DATABASE_URL): live sync's LISTEN connection
   std::int64_t db_statement_timeout_ms = 5000;
   bool db_transaction_pooler = false;  // DB_TRANSACTION_POOLER=1: behind PgBouncer in transaction mode
 };

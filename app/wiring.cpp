@@ -29,6 +29,7 @@
 #include "todo/pg/database.hpp"
 #include "todo/pg/migrations.hpp"
 #include "todo/pg/pg_login_throttle.hpp"
+#include "todo/pg/pg_task_feed.hpp"
 #include "todo/pg/pg_task_repository.hpp"
 #include "todo/pg/pg_user_repository.hpp"
 #include "todo/pg/pool.hpp"
@@ -287,6 +288,17 @@ void raise_open_files_limit(std::size_t max_connections, Logger& log) {
   }
 }
 
+void register_feed_metrics(http::Metrics& metrics, const pg::PgTaskFeed& feed) {
+  metrics.add_gauge("todo_live_streams", "Open live-sync subscriptions (GET /api/tasks/events) on this instance.", {},
+                    [&feed] { return static_cast<double>(feed.open_subscriptions()); });
+  metrics.add_gauge("todo_live_listening", "1 while live sync's LISTEN connection is up.", {},
+                    [&feed] { return feed.listening() ? 1.0 : 0.0; });
+  metrics.add_counter("todo_live_events_total", "Task events told to live-sync streams.", {},
+                      [&feed] { return static_cast<double>(feed.events_delivered()); });
+  metrics.add_counter("todo_live_reconnects_total", "Times live sync's LISTEN connection was made again.", {},
+                      [&feed] { return static_cast<double>(feed.reconnects()); });
+}
+
 }  // namespace
 
 int serve(const Config& config, Logger& log) {
@@ -319,8 +331,16 @@ int serve(const Config& config, Logger& log) {
   pg::Database database(*pool);
   pg::PgUserRepository users(database);
   pg::PgTaskRepository task_repository(database, config.max_tasks_per_user);
-  core::AuthService auth(users, *hasher, *tokens, *tokens, clock, throttle);
-  core::TaskService tasks(task_repository, clock);
+  // Live sync: one listening connection of its own, opened in the
+  // background (after the migrations below, it finds the schema; before,
+  // it retries).
+  pg::FeedOptions feed_options;
+  feed_options.conninfo = config.db_listen_url;
+  feed_options.max_streams_per_user = config.max_streams_per_user;
+  feed_options.on_warning = [&log](std::string_view message) { log.write(LogLevel::Warn, message); };
+  pg::PgTaskFeed feed(std::move(feed_options));
+  core::AuthService auth(users, *hasher, *tokens, *tokens, clock, throttle, &feed);
+  core::TaskService tasks(task_repository, clock, &feed);
 
   const core::Result<std::vector<int>> applied = migrate_with_retry(*pool, log);
   if (!applied) {
@@ -344,6 +364,7 @@ int serve(const Config& config, Logger& log) {
   handler_options.trusted_proxies = config.trusted_proxies;
   pg::Pool& reachable = *pool;
   handler_options.ready = [&reachable] { return reachable.ping(); };
+  handler_options.feed = &feed;
   const http::Handler handler(auth, tasks, std::move(handler_options));
 
   const std::size_t cores = std::max(1U, std::thread::hardware_concurrency());
@@ -372,6 +393,7 @@ int serve(const Config& config, Logger& log) {
     return kExitStartupFailed;
   }
   register_metrics(metrics, *pool, database, throttle, *server);
+  register_feed_metrics(metrics, feed);
   static_assert(kDefaultWriteGroupMax == pg::kDefaultWriteGroupMax, "one default for DB_WRITE_GROUP_MAX");
   database.enable_pipeline(server->context(), config.db_pipeline_connections, config.db_pipeline_write_connections,
                            config.db_write_group_max);

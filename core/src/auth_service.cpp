@@ -18,8 +18,15 @@ void append_fields(std::vector<FieldError>& out, const Error& e) {
 }  // namespace
 
 AuthService::AuthService(UserRepository& users, PasswordHasher& hasher, TokenIssuer& issuer,
-                         const TokenVerifier& verifier, const Clock& clock, LoginThrottle& throttle)
-    : users_(users), hasher_(hasher), issuer_(issuer), verifier_(verifier), clock_(clock), throttle_(throttle) {}
+                         const TokenVerifier& verifier, const Clock& clock, LoginThrottle& throttle,
+                         TaskFeed* feed)
+    : users_(users),
+      hasher_(hasher),
+      issuer_(issuer),
+      verifier_(verifier),
+      clock_(clock),
+      throttle_(throttle),
+      feed_(feed) {}
 
 const std::string& AuthService::dummy_hash() {
   std::call_once(dummy_once_, [this] {
@@ -141,8 +148,9 @@ void AuthService::current_user(const Caller& caller, Completion<User> done) {
 }
 
 void AuthService::logout_all(const Caller& caller, Completion<void> done) {
-  users_.end_sessions(caller, [done = std::move(done)](Result<User> bumped) {
+  users_.end_sessions(caller, [this, done = std::move(done)](Result<User> bumped) {
     if (!bumped && bumped.error().code == ErrorCode::Unauthenticated) return done(Error::unauthenticated(kBadToken));
+    if (bumped) sessions_ended(bumped->id, TokenVersion(bumped->token_version));
     done(std::move(bumped).transform([](const User&) {}));
   });
 }
@@ -153,6 +161,7 @@ Result<void> AuthService::logout_all(UserId user) {
     if (bumped.error().code == ErrorCode::NotFound) return Error::unauthenticated(kBadToken);
     return std::move(bumped).error();
   }
+  sessions_ended(user, TokenVersion(bumped->token_version));
   return {};
 }
 
@@ -191,6 +200,7 @@ Result<void> AuthService::change_password(UserId user_id, std::string_view curre
   if (!hash) return std::move(hash).error();
   auto updated = users_.set_password(user_id, *hash);
   if (!updated) return std::move(updated).error();
+  sessions_ended(user_id, TokenVersion(updated->token_version));
   return {};
 }
 
@@ -204,7 +214,19 @@ Result<void> AuthService::delete_account(UserId user_id, std::string_view passwo
     if (removed.error().code == ErrorCode::NotFound) return Error::unauthenticated(kBadToken);
     return std::move(removed).error();
   }
+  sessions_ended(user_id, std::nullopt);
   return {};
+}
+
+void AuthService::sessions_ended(UserId user, std::optional<TokenVersion> current) {
+  if (feed_ != nullptr) feed_->revoke(user, current);
+}
+
+Result<VerifiedToken> AuthService::verify_token(std::string_view token) const {
+  auto claims = verifier_.verify(token);
+  if (!claims) return Error::unauthenticated(kBadToken);
+  return VerifiedToken{Caller(claims->user_id, TokenVersion(claims->token_version)),
+                       from_unix_seconds(claims->expires_at)};
 }
 
 void AuthService::rehash(User& user, std::string_view password) {

@@ -34,7 +34,19 @@ class Checks {
 
 }  // namespace
 
-TaskService::TaskService(TaskRepository& tasks, const Clock& clock) : tasks_(tasks), clock_(clock) {}
+TaskService::TaskService(TaskRepository& tasks, const Clock& clock, TaskFeed* feed)
+    : tasks_(tasks), clock_(clock), feed_(feed) {}
+
+Completion<Task> TaskService::publishing(const Caller& caller, TaskChangeKind kind, Completion<Task> done) {
+  if (feed_ == nullptr) return done;
+  return [feed = feed_, user = caller.user_id(), kind, done = std::move(done)](Result<Task> result) {
+    if (result) {
+      feed->publish(user, kind == TaskChangeKind::Created ? TaskChange::created(*result)
+                                                          : TaskChange::updated(*result));
+    }
+    done(std::move(result));
+  };
+}
 
 Result<NewTask> TaskService::validate(const NewTask& task) {
   Checks checks;
@@ -85,7 +97,7 @@ Result<void> TaskService::validate(const TaskQuery& query) {
 void TaskService::create(const Caller& caller, const NewTask& task, Completion<Task> done) {
   Result<NewTask> valid = validate(task);
   if (!valid) return done(std::move(valid).error());
-  tasks_.create(caller, *valid, clock_.now(), std::move(done));
+  tasks_.create(caller, *valid, clock_.now(), publishing(caller, TaskChangeKind::Created, std::move(done)));
 }
 
 void TaskService::get(const Caller& caller, TaskId id, Completion<Task> done) {
@@ -100,21 +112,25 @@ void TaskService::list(const Caller& caller, const TaskQuery& query, Completion<
 void TaskService::update(const Caller& caller, TaskId id, const TaskPatch& patch, Completion<Task> done) {
   Result<TaskPatch> valid = validate(patch);
   if (!valid) return done(std::move(valid).error());
-  tasks_.update(caller, id, *valid, clock_.now(), std::move(done));
+  tasks_.update(caller, id, *valid, clock_.now(), publishing(caller, TaskChangeKind::Updated, std::move(done)));
 }
 
 void TaskService::complete(const Caller& caller, TaskId id, std::optional<bool> completed, Completion<Task> done) {
   if (completed) {
     TaskPatch patch;
     patch.completed = *completed;
-    tasks_.update(caller, id, patch, clock_.now(), std::move(done));
+    tasks_.update(caller, id, patch, clock_.now(), publishing(caller, TaskChangeKind::Updated, std::move(done)));
     return;
   }
-  tasks_.toggle_completed(caller, id, clock_.now(), std::move(done));
+  tasks_.toggle_completed(caller, id, clock_.now(), publishing(caller, TaskChangeKind::Updated, std::move(done)));
 }
 
 void TaskService::remove(const Caller& caller, TaskId id, Completion<void> done) {
-  tasks_.remove(caller, id, std::move(done));
+  if (feed_ == nullptr) return tasks_.remove(caller, id, std::move(done));
+  tasks_.remove(caller, id, [feed = feed_, user = caller.user_id(), id, done = std::move(done)](Result<void> result) {
+    if (result) feed->publish(user, TaskChange::deleted(id));
+    done(std::move(result));
+  });
 }
 
 }  // namespace todo::core

@@ -13,7 +13,7 @@
 namespace todo::http {
 namespace {
 
-enum class Module { Static, Auth, Sessions, Tasks };
+enum class Module { Static, Auth, Sessions, Tasks, Events };
 
 Module module_of(Endpoint endpoint) {
   switch (endpoint) {
@@ -29,6 +29,7 @@ Module module_of(Endpoint endpoint) {
     case Endpoint::UpdateTask:
     case Endpoint::CompleteTask:
     case Endpoint::DeleteTask: return Module::Tasks;
+    case Endpoint::TaskEvents: return Module::Events;
     default: return Module::Static;
   }
 }
@@ -173,6 +174,7 @@ void Handler::handle(const Routed& routed, std::function<void(Response)> done) c
       case Module::Auth: return answer(answer_auth_route(x));
       case Module::Sessions: return answer_session_route(routed.exchange_, answer);
       case Module::Tasks: return answer_task_route(routed.exchange_, answer);
+      case Module::Events: return answer_events_route(routed.exchange_, answer);
     }
   } catch (const std::exception& e) {
     answer(internal_error(e.what()));

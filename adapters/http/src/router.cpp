@@ -26,6 +26,8 @@ constexpr std::array kRoutes{
     Route{"POST", "/auth/password", Endpoint::ChangePassword},
     Route{"GET", "/api/tasks", Endpoint::ListTasks},
     Route{"POST", "/api/tasks", Endpoint::CreateTask},
+    // Before the {task_id} routes, which would read "events" as an id.
+    Route{"GET", "/api/tasks/events", Endpoint::TaskEvents},
     Route{"GET", "/api/tasks/{task_id}", Endpoint::GetTask},
     Route{"PUT", "/api/tasks/{task_id}", Endpoint::UpdateTask},
     Route{"PATCH", "/api/tasks/{task_id}", Endpoint::UpdateTask},

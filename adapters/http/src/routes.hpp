@@ -46,6 +46,9 @@ void answer_session_route(const std::shared_ptr<Exchange>& x, Reply reply);
 // task_routes.cpp: the task API; replies exactly once, maybe later on
 // another thread (the repository's completion).
 void answer_task_route(const std::shared_ptr<Exchange>& x, Reply reply);
+// event_routes.cpp: GET /api/tasks/events (Server-Sent Events); replies
+// once, maybe later (after the user is read), with a streamed answer.
+void answer_events_route(const std::shared_ptr<Exchange>& x, Reply reply);
 // static_routes.cpp: web client, health, readiness, metrics, OpenAPI.
 Response answer_static_route(Exchange& x);
 

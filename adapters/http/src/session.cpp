@@ -15,6 +15,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -123,14 +124,51 @@ class Session : public std::enable_shared_from_this<Session> {
   // Posted by the server when it begins to stop; runs on the session strand.
   void on_server_stop() {
     // Only a connection waiting for its next request is cut short; one that
-    // is mid-request finishes it and then closes (see wait_for_request).
+    // is mid-request finishes it and then closes (see wait_for_request). A
+    // streamed response ends after what it has queued.
     if (phase_ == Phase::Idle) stream_.socket().cancel();
+    if (phase_ == Phase::Streaming) stream_finish();
+  }
+
+  // From the stream's sink, on the session strand.
+  void stream_append(std::string text) {
+    if (!streaming_ || streaming_->ended || streaming_->finishing) return;
+    streaming_->pending += text;
+    if (streaming_->pending.size() > server_.options().stream_backlog_limit) {
+      // The client does not read: it resumes later with Last-Event-ID.
+      stream_end();
+      return;
+    }
+    stream_flush();
+  }
+  void stream_finish() {
+    if (!streaming_ || streaming_->ended) return;
+    streaming_->finishing = true;
+    stream_flush();
   }
 
   net::any_io_executor executor() { return stream_.get_executor(); }
 
  private:
-  enum class Phase { Idle, Reading, Handling, Writing, Closing };
+  enum class Phase { Idle, Reading, Handling, Writing, Streaming, Closing };
+
+  // A streamed response's state, made only for one (so an ordinary
+  // connection carries none of it).
+  struct Streaming {
+    Streaming(const net::any_io_executor& executor) : heartbeat(executor), deadline(executor) {}
+    std::shared_ptr<ResponseStream> body;
+    bhttp::response<bhttp::empty_body> head;
+    std::optional<bhttp::response_serializer<bhttp::empty_body>> serializer;
+    std::string pending;  // queued, not yet handed to the socket
+    std::string sending;  // being written
+    net::steady_timer heartbeat;
+    net::steady_timer deadline;
+    std::array<char, 64> sink_hole{};  // what the client sends meanwhile is read and dropped
+    bool writing = false;
+    bool finishing = false;
+    bool ended = false;
+    bool sent_since_heartbeat = false;
+  };
 
   void wait_for_request(bool first) {
     if (server_.stopping()) {
@@ -340,21 +378,16 @@ class Session : public std::enable_shared_from_this<Session> {
     route_ = answer.route.empty() ? kRouteNone : answer.route;
     user_id_ = answer.log_user_id;
     error_ = std::move(answer.log_error);
+    if (answer.stream) {
+      if (answer.status == 200 && method_ != "HEAD") {
+        start_stream(std::move(answer));
+        return;
+      }
+      answer.stream->close();
+      answer.stream.reset();
+    }
     response_ = {};
-    response_.version(11);
-    response_.result(static_cast<unsigned>(answer.status));
-    for (auto& header : answer.headers) response_.insert(header.name, header.value);
-    response_.set("X-Request-Id", request_id_);
-    if (!answer.header("X-Content-Type-Options")) {
-      response_.set("X-Content-Type-Options", "nosniff");
-    }
-    // SPEC §3, §6: no-store on every /auth/* and /api/* answer, the
-    // server's own 413/503 included.
-    if (is_private_path(path_) && !answer.header("Cache-Control")) {
-      response_.set(bhttp::field::cache_control, "no-store");
-    }
-    response_.set(bhttp::field::date, http_date());
-    response_.erase(bhttp::field::server);
+    fill_head(response_, answer);
     if (must_not_have_body(answer.status)) answer.body.clear();
     response_.body() = std::move(answer.body);
     response_.keep_alive(keep_alive_ && !server_.stopping());
@@ -370,17 +403,150 @@ class Session : public std::enable_shared_from_this<Session> {
                        beast::bind_front_handler(&Session::on_write, shared_from_this()));
   }
 
-  void on_write(beast::error_code ec, std::size_t /*bytes*/) {
+  // The status line and the headers every answer carries.
+  template <class Body>
+  void fill_head(bhttp::response<Body>& head, const Response& answer) const {
+    head.version(11);
+    head.result(static_cast<unsigned>(answer.status));
+    for (const auto& header : answer.headers) head.insert(header.name, header.value);
+    head.set("X-Request-Id", request_id_);
+    if (!answer.header("X-Content-Type-Options")) {
+      head.set("X-Content-Type-Options", "nosniff");
+    }
+    // SPEC §3, §6: no-store on every /auth/* and /api/* answer, the
+    // server's own 413/503 included.
+    if (is_private_path(path_) && !answer.header("Cache-Control")) {
+      head.set(bhttp::field::cache_control, "no-store");
+    }
+    head.set(bhttp::field::date, http_date());
+    head.erase(bhttp::field::server);
+  }
+
+  // Metrics and the access log, once the answer (or a stream's headers) is out.
+  void record(int status, std::size_t bytes) {
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started_);
-    const int status = static_cast<int>(response_.result_int());
     if (Metrics* metrics = server_.metrics()) {
       metrics->observe_request(route_, method_, status, elapsed);
       metrics->request_finished();
     }
     if (const auto& log = server_.options().on_access) {
-      log(AccessRecord{method_, path_, route_, status, elapsed, response_.body().size(), peer_, user_id_,
-                       request_id_, error_});
+      log(AccessRecord{method_, path_, route_, status, elapsed, bytes, peer_, user_id_, request_id_, error_});
     }
+  }
+
+  // A streamed answer: chunked, written as its text comes, until the
+  // stream or the server ends it or the client goes.
+  void start_stream(Response answer) {
+    phase_ = Phase::Streaming;
+    streaming_ = std::make_unique<Streaming>(stream_.get_executor());
+    Streaming& st = *streaming_;
+    st.body = std::move(answer.stream);
+    fill_head(st.head, answer);
+    st.head.keep_alive(false);
+    st.head.chunked(true);
+    st.serializer.emplace(st.head);
+    // The request is behind us: its buffers are not needed while streaming.
+    buffer_.consume(buffer_.size());
+    buffer_.shrink_to_fit();
+    stream_.expires_after(server_.options().write_timeout);
+    bhttp::async_write_header(stream_, *st.serializer,
+                              beast::bind_front_handler(&Session::on_stream_head, shared_from_this()));
+  }
+
+  void on_stream_head(beast::error_code ec, std::size_t /*bytes*/) {
+    record(200, 0);
+    Streaming& st = *streaming_;
+    st.serializer.reset();
+    st.head = {};
+    if (ec) {
+      stream_end();
+      return;
+    }
+    stream_.expires_never();
+    watch_client();
+    arm_heartbeat();
+    if (st.body->deadline) {
+      st.deadline.expires_at(*st.body->deadline);
+      st.deadline.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+        if (wait_ec || !self->streaming_ || self->streaming_->ended) return;
+        self->stream_append(self->streaming_->body->expire());
+        self->stream_finish();
+      });
+    }
+    st.body->open(make_sink());
+    if (server_.stopping()) stream_finish();
+  }
+
+  std::shared_ptr<StreamSink> make_sink();
+
+  // The client only listens; reading tells when it goes away.
+  void watch_client() {
+    stream_.socket().async_read_some(net::buffer(streaming_->sink_hole),
+                                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                       if (ec) {
+                                         self->stream_end();
+                                         return;
+                                       }
+                                       if (!self->streaming_->ended) self->watch_client();
+                                     });
+  }
+
+  void arm_heartbeat() {
+    Streaming& st = *streaming_;
+    st.heartbeat.expires_after(server_.options().stream_heartbeat);
+    st.heartbeat.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->streaming_->ended) return;
+      if (!self->streaming_->sent_since_heartbeat) self->stream_append(self->streaming_->body->heartbeat);
+      self->streaming_->sent_since_heartbeat = false;
+      if (!self->streaming_->ended) self->arm_heartbeat();
+    });
+  }
+
+  void stream_flush() {
+    Streaming& st = *streaming_;
+    if (st.ended || st.writing || phase_ != Phase::Streaming || st.serializer) return;
+    if (st.pending.empty()) {
+      if (st.finishing) {
+        st.writing = true;
+        stream_.expires_after(server_.options().write_timeout);
+        net::async_write(stream_, bhttp::make_chunk_last(),
+                         [self = shared_from_this()](beast::error_code, std::size_t) { self->stream_end(); });
+      }
+      return;
+    }
+    st.sending.swap(st.pending);
+    st.pending.clear();
+    st.writing = true;
+    st.sent_since_heartbeat = true;
+    stream_.expires_after(server_.options().write_timeout);
+    net::async_write(stream_, bhttp::make_chunk(net::buffer(st.sending)),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       Streaming& state = *self->streaming_;
+                       state.writing = false;
+                       state.sending.clear();
+                       if (ec) {
+                         self->stream_end();
+                         return;
+                       }
+                       self->stream_.expires_never();
+                       self->stream_flush();
+                     });
+  }
+
+  // The stream is over, whoever ended it: the body is told, the timers
+  // stop, the connection closes.
+  void stream_end() {
+    if (!streaming_ || streaming_->ended) return;
+    Streaming& st = *streaming_;
+    st.ended = true;
+    st.body->close();
+    st.heartbeat.cancel();
+    st.deadline.cancel();
+    close();
+  }
+
+  void on_write(beast::error_code ec, std::size_t /*bytes*/) {
+    record(static_cast<int>(response_.result_int()), response_.body().size());
     if (ec) {
       close();
       return;
@@ -405,7 +571,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void discard() {
-    stream_.async_read_some(net::buffer(discard_),
+    if (!discard_) discard_ = std::make_unique<std::array<char, kReadChunk>>();
+    stream_.async_read_some(net::buffer(*discard_),
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
                               if (ec) {
                                 self->close();
@@ -426,7 +593,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
-  std::array<char, kReadChunk> discard_{};
+  // Made on the first lingering close only.
+  std::unique_ptr<std::array<char, kReadChunk>> discard_;
+  std::unique_ptr<Streaming> streaming_;
   Engine& server_;
   const std::string peer_;
   Phase phase_ = Phase::Idle;
@@ -439,6 +608,34 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string error_;
   SteadyClock::time_point started_{};
 };
+
+namespace {
+
+// The stream's way back to its connection: holds it weakly, so a stream
+// that outlives its client keeps nothing alive.
+class SessionSink final : public StreamSink {
+ public:
+  explicit SessionSink(std::weak_ptr<Session> session) : session_(std::move(session)) {}
+  bool send(std::string text) override {
+    const std::shared_ptr<Session> session = session_.lock();
+    if (!session) return false;
+    net::post(session->executor(),
+              [session, text = std::move(text)]() mutable { session->stream_append(std::move(text)); });
+    return true;
+  }
+  void finish() override {
+    if (const std::shared_ptr<Session> session = session_.lock()) {
+      net::post(session->executor(), [session] { session->stream_finish(); });
+    }
+  }
+
+ private:
+  std::weak_ptr<Session> session_;
+};
+
+}  // namespace
+
+std::shared_ptr<StreamSink> Session::make_sink() { return std::make_shared<SessionSink>(weak_from_this()); }
 
 std::shared_ptr<Session> make_session(tcp::socket socket, Engine& engine) {
   return std::make_shared<Session>(std::move(socket), engine);

@@ -11,38 +11,9 @@
 namespace todo::pg {
 namespace {
 
-std::vector<std::string> split_tags(std::string_view joined) {
-  std::vector<std::string> tags;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t comma = joined.find(',', start);
-    tags.emplace_back(joined.substr(start, comma - start));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return tags;
-}
-
 std::optional<std::string> joined_tags(const std::vector<std::string>& tags) {
   if (tags.empty()) return std::nullopt;  // no tags are stored as NULL
   return core::join_tags(tags);
-}
-
-// The ten task columns, in the statements' order, from `row`.
-core::Task task_from_row(const Rows& rows, int row) {
-  core::Task task;
-  task.id = core::TaskId(rows.int8(row, 0));
-  task.user_id = core::UserId(rows.int8(row, 1));
-  task.title = rows.text(row, 2);
-  task.description = rows.optional_text(row, 3);
-  task.completed = rows.boolean(row, 4);
-  // The check constraint admits only these three spellings.
-  task.priority = core::parse_priority(rows.text(row, 5)).value_or(core::Priority::Medium);
-  if (!rows.is_null(row, 6)) task.tags = split_tags(rows.text(row, 6));
-  task.due_date = rows.optional_timestamp(row, 7);
-  task.created_at = rows.timestamp(row, 8);
-  task.updated_at = rows.timestamp(row, 9);
-  return task;
 }
 
 core::Error refused() { return core::Error::unauthenticated("token no longer valid"); }

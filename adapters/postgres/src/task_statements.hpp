@@ -134,6 +134,10 @@ LEFT JOIN LATERAL (
 ORDER BY {order}, id ASC
 )sql";
 
+// The ten task columns (id, user_id, title, description, completed,
+// priority, tags, due_date, created_at, updated_at) of `row`, from column 0.
+core::Task task_from_row(const Rows& rows, int row);
+
 // The list statement for a query's sort and order.
 const Statement& list_statement(core::SortBy sort_by, core::SortOrder order);
 // All of them (prepared on the pipelined connections up front).

@@ -12,6 +12,7 @@
 #include "todo/core/ports/clock.hpp"
 #include "todo/core/ports/login_throttle.hpp"
 #include "todo/core/ports/password_hasher.hpp"
+#include "todo/core/ports/task_feed.hpp"
 #include "todo/core/ports/token_issuer.hpp"
 #include "todo/core/ports/token_verifier.hpp"
 #include "todo/core/ports/user_repository.hpp"
@@ -37,6 +38,11 @@ struct LoginCommand {
   std::string client_address;
 };
 
+struct VerifiedToken {
+  Caller caller;
+  Timestamp expires_at;
+};
+
 struct AuthSession {
   std::string access_token;
   std::int64_t expires_in = kTokenLifetimeSeconds;
@@ -45,8 +51,11 @@ struct AuthSession {
 
 class AuthService {
  public:
+  // `feed`, when given, is told of every session ended (live sync streams
+  // end with them).
   AuthService(UserRepository& users, PasswordHasher& hasher, TokenIssuer& issuer,
-              const TokenVerifier& verifier, const Clock& clock, LoginThrottle& throttle);
+              const TokenVerifier& verifier, const Clock& clock, LoginThrottle& throttle,
+              TaskFeed* feed = nullptr);
 
   // InvalidArgument, AlreadyExists ("email already registered" /
   // "username already taken"), ResourceExhausted.
@@ -62,6 +71,8 @@ class AuthService {
   // The user may since have been deleted or logged out everywhere; every
   // TaskRepository call checks that together with its work.
   Result<Caller> verify(std::string_view token) const;
+  // verify() with the token's expiry (a live stream ends at it).
+  Result<VerifiedToken> verify_token(std::string_view token) const;
   Result<void> logout_all(UserId user);
   // The caller's user, if its session is current (asynchronous: see
   // UserRepository::current). Unauthenticated otherwise.
@@ -90,6 +101,7 @@ class AuthService {
   Result<void> verify_own_password(UserId user, std::string_view password, std::string_view client_address);
   // After a successful login with a hash that is not Current: store a new one.
   void rehash(User& user, std::string_view password);
+  void sessions_ended(UserId user, std::optional<TokenVersion> current);
   const std::string& dummy_hash();
 
   UserRepository& users_;
@@ -98,6 +110,7 @@ class AuthService {
   const TokenVerifier& verifier_;
   const Clock& clock_;
   LoginThrottle& throttle_;
+  TaskFeed* feed_;
   std::once_flag dummy_once_;
   std::string dummy_hash_;
 };

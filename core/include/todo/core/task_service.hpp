@@ -11,6 +11,7 @@
 #include "todo/core/caller.hpp"
 #include "todo/core/completion.hpp"
 #include "todo/core/ports/clock.hpp"
+#include "todo/core/ports/task_feed.hpp"
 #include "todo/core/ports/task_repository.hpp"
 #include "todo/core/task.hpp"
 
@@ -23,7 +24,8 @@ inline constexpr std::size_t kSearchMaxChars = 255;
 
 class TaskService {
  public:
-  TaskService(TaskRepository& tasks, const Clock& clock);
+  // `feed`, when given, is told of every change once it committed.
+  TaskService(TaskRepository& tasks, const Clock& clock, TaskFeed* feed = nullptr);
 
   void create(const Caller& caller, const NewTask& task, Completion<Task> done);
   void get(const Caller& caller, TaskId id, Completion<Task> done);
@@ -40,8 +42,12 @@ class TaskService {
   static Result<void> validate(const TaskQuery& query);
 
  private:
+  // `done` wrapped so that a change that committed is published first.
+  Completion<Task> publishing(const Caller& caller, TaskChangeKind kind, Completion<Task> done);
+
   TaskRepository& tasks_;
   const Clock& clock_;
+  TaskFeed* feed_;
 };
 
 }  // namespace todo::core

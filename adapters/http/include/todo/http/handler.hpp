@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "todo/core/auth_service.hpp"
+#include "todo/core/ports/task_feed.hpp"
 #include "todo/core/task_service.hpp"
 #include "todo/http/message.hpp"
 
@@ -31,6 +32,9 @@ struct HandlerOptions {
   // Answers /metrics with the Prometheus text (Metrics::render); /metrics
   // is 404 when unset.
   std::function<std::string()> metrics;
+  // Live sync (GET /api/tasks/events, SPEC §6); 404 when unset. Must
+  // outlive the Handler.
+  core::TaskFeed* feed = nullptr;
 };
 
 struct Exchange;  // one request being answered (src/routes.hpp)

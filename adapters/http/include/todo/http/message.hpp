@@ -3,7 +3,9 @@
 // Request and writes a Response; the Handler maps one to the other without
 // sockets, so it is unit-testable and keeps Beast out of most translation units.
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,10 +30,44 @@ struct Request {
   std::optional<std::string_view> header(std::string_view name) const;
 };
 
+// Where a streamed response's text goes (the server's side of the
+// connection). Thread-safe.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  // Sends `text` after everything sent before; false once the connection
+  // is gone (nothing more will be sent).
+  virtual bool send(std::string text) = 0;
+  // Ends the response after what was sent, and then the connection.
+  virtual void finish() = 0;
+};
+
+// A body that goes on after the headers (Server-Sent Events). The server
+// writes the headers, then calls open(); the stream writes through the sink
+// for as long as it likes. The server sends `heartbeat` text when it sent
+// nothing else for ServerOptions::stream_heartbeat, ends the stream at
+// `deadline` with expire()'s text, and on drain.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // The headers are out. Called once, maybe on any thread.
+  virtual void open(std::shared_ptr<StreamSink> sink) = 0;
+  // The connection ended (client gone, write failed or too slow, server
+  // stopping, deadline): release the sink and stop. Idempotent.
+  virtual void close() = 0;
+  // The last text sent at `deadline`.
+  virtual std::string expire() { return {}; }
+
+  std::string heartbeat = ":\n\n";
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+};
+
 struct Response {
   int status = 200;
   std::vector<Header> headers;  // Content-Type etc.; the server adds Content-Length/Date/Connection
   std::string body;
+  // Set for a streamed answer (200 only): `body` is then unused.
+  std::shared_ptr<ResponseStream> stream;
 
   // For the server's access log and metrics only; never sent.
   // The route template that answered ("/api/tasks/{task_id}"), or one of

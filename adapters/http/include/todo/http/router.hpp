@@ -27,6 +27,7 @@ enum class Endpoint {
   UpdateTask,  // PUT and PATCH
   CompleteTask,
   DeleteTask,
+  TaskEvents,  // GET /api/tasks/events: the live stream (SPEC §6)
 };
 
 struct Route {

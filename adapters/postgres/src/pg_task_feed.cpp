@@ -1,0 +1,510 @@
+#include "todo/pg/pg_task_feed.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <set>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+#include "connection.hpp"
+#include "task_statements.hpp"
+
+namespace todo::pg {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct PgTaskFeed::Subscriber {
+  Subscriber(core::Caller c, std::shared_ptr<core::FeedListener> l, std::optional<std::string> r)
+      : caller(c), listener(std::move(l)), resume(std::move(r)) {}
+
+  const core::Caller caller;
+  const std::shared_ptr<core::FeedListener> listener;
+  const std::optional<std::string> resume;  // the raw Last-Event-ID
+  std::atomic<bool> active{true};
+  // The feed's thread only:
+  bool started = false;
+  std::int64_t cursor = 0;  // the last id told
+};
+
+namespace {
+
+constexpr const char* kEventsChannel = "todo_task_events";
+constexpr const char* kSessionsChannel = "todo_sessions";
+constexpr std::int64_t kUserDeleted = -1;
+
+// $1 user: (latest id, token version, oldest kept id or NULL); no row when
+// the user is gone.
+constexpr Statement kStart{"todo_feed_start", R"sql(
+SELECT u.event_seq, u.token_version, (SELECT min(e.seq) FROM task_events AS e WHERE e.user_id = u.id)
+FROM users AS u WHERE u.id = $1
+)sql"};
+
+// $1 users, $2 the id each has seen: their newer events, in order. The
+// first ten columns are a task's (task_from_row); NULL for a deletion.
+constexpr Statement kFetch{"todo_feed_fetch", R"sql(
+SELECT e.task_id, e.user_id, e.title, e.description, e.completed, e.priority, e.tags, e.due_date,
+       e.created_at, e.updated_at, e.seq, e.kind::bigint
+FROM unnest($1::bigint[], $2::bigint[]) AS c(user_id, after)
+JOIN task_events AS e ON e.user_id = c.user_id AND e.seq > c.after
+ORDER BY e.user_id, e.seq
+)sql"};
+
+// $1 users: each one's token version, NULL when the user is gone.
+constexpr Statement kSessions{"todo_feed_sessions", R"sql(
+SELECT c.user_id, u.token_version
+FROM unnest($1::bigint[]) AS c(user_id) LEFT JOIN users AS u ON u.id = c.user_id
+)sql"};
+
+constexpr Statement kPrune{"todo_feed_prune", R"sql(
+DELETE FROM task_events AS e USING users AS u
+WHERE u.id = e.user_id AND e.at < now() - make_interval(hours => $1::int) AND e.seq <= u.event_seq - $2::bigint
+)sql"};
+
+std::string array_of(const std::vector<std::int64_t>& values) {
+  std::string text = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) text += ',';
+    text += std::to_string(values[i]);
+  }
+  text += '}';
+  return text;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+// The feed's thread: its connection and everything only it touches.
+class PgTaskFeed::Worker {
+ public:
+  explicit Worker(PgTaskFeed& feed) : feed_(feed) {}
+
+  void run() {
+    auto next_prune = SteadyClock::now() + std::chrono::seconds(5);
+    for (;;) {
+      if (stopping()) break;
+      if (!connection_ && !connect()) {
+        local_news_only();
+        pause(feed_.options_.reconnect_delay);
+        continue;
+      }
+      if (!step(next_prune)) {
+        lost("lost its database connection");
+        continue;
+      }
+      wait_for_news(next_prune);
+    }
+    connection_.reset();
+    set_listening(false);
+  }
+
+ private:
+  bool stopping() {
+    const std::lock_guard lock(feed_.mutex_);
+    return feed_.stop_;
+  }
+
+  void warn(const std::string& message) {
+    if (feed_.options_.on_warning) feed_.options_.on_warning("live sync: " + message);
+  }
+
+  void set_listening(bool on) {
+    {
+      const std::lock_guard lock(feed_.mutex_);
+      feed_.listening_.store(on, std::memory_order_release);
+    }
+    feed_.listening_changed_.notify_all();
+  }
+
+  bool connect() {
+    const std::string timeout = "-c statement_timeout=" + std::to_string(feed_.options_.statement_timeout.count());
+    const std::vector<const char*> keywords{"fallback_application_name", "keepalives", "keepalives_idle",
+                                            "keepalives_interval", "keepalives_count", "options",
+                                            "dbname", nullptr};
+    const std::vector<const char*> values{"todo-server-feed", "1", "10", "5", "3", timeout.c_str(),
+                                          feed_.options_.conninfo.c_str(), nullptr};
+    std::string failure;
+    auto opened = Connection::open(keywords, values, SteadyClock::now() + feed_.options_.connect_timeout, failure);
+    if (!opened) {
+      if (!failed_before_) warn("cannot connect (" + failure + "); retrying");
+      failed_before_ = true;
+      return false;
+    }
+    connection_ = std::move(*opened);
+    const std::string listen = std::string("LISTEN ") + kEventsChannel + "; LISTEN " + kSessionsChannel;
+    if (!connection_->exec_script(listen.c_str())) {
+      connection_.reset();
+      return false;
+    }
+    if (ever_connected_) {
+      feed_.reconnects_.fetch_add(1, std::memory_order_relaxed);
+      warn("listening again; catching up");
+    }
+    ever_connected_ = true;
+    failed_before_ = false;
+    // Whatever happened while nobody listened is read again.
+    resync_ = true;
+    set_listening(true);
+    return true;
+  }
+
+  void lost(const std::string& why) {
+    warn(why + "; reconnecting");
+    connection_.reset();
+    set_listening(false);
+  }
+
+  // Without a connection: sessions ended by this instance are still ended.
+  void local_news_only() {
+    std::vector<std::pair<std::int64_t, std::int64_t>> ended;
+    {
+      const std::lock_guard lock(feed_.mutex_);
+      ended.swap(feed_.sessions_ended_);
+    }
+    for (const auto& [user, version] : ended) end_sessions(user, version);
+  }
+
+  // One round of work; false when the connection was lost.
+  bool step(SteadyClock::time_point& next_prune) {
+    std::vector<std::shared_ptr<Subscriber>> starting;
+    std::vector<std::pair<std::int64_t, std::int64_t>> ended;
+    std::vector<std::int64_t> followed;
+    {
+      const std::lock_guard lock(feed_.mutex_);
+      starting.swap(feed_.pending_);
+      ended.swap(feed_.sessions_ended_);
+      if (resync_) {
+        for (const auto& [user, subscribers] : feed_.by_user_) followed.push_back(user);
+      }
+    }
+    for (const auto& [user, version] : ended) end_sessions(user, version);
+    if (resync_) {
+      for (const std::int64_t user : followed) dirty_.insert(user);
+      if (!followed.empty() && !check_sessions(followed)) return keep_pending(starting);
+      resync_ = false;
+    }
+    for (std::size_t i = 0; i < starting.size(); ++i) {
+      if (!start(*starting[i])) {
+        starting.erase(starting.begin(), starting.begin() + static_cast<std::ptrdiff_t>(i));
+        return keep_pending(starting);
+      }
+    }
+    while (!dirty_.empty()) {
+      if (!fetch()) return false;
+    }
+    if (SteadyClock::now() >= next_prune) {
+      if (!prune()) return false;
+      next_prune = SteadyClock::now() + feed_.options_.prune_interval;
+    }
+    return true;
+  }
+
+  bool keep_pending(std::vector<std::shared_ptr<Subscriber>>& starting) {
+    const std::lock_guard lock(feed_.mutex_);
+    feed_.pending_.insert(feed_.pending_.begin(), starting.begin(), starting.end());
+    return false;
+  }
+
+  // Runs one statement; notifications read meanwhile are noted.
+  core::Result<ResultPtr> query(const Statement& statement, const Params& params) {
+    auto result = connection_->exec(statement, params);
+    note_notifications();
+    if (!result && connection_->broken()) return result;
+    if (!result) warn(std::string(statement.name) + " failed: " + result.error().message);
+    return result;
+  }
+
+  bool connection_lost(const core::Result<ResultPtr>& result) const {
+    return !result && (connection_->broken() || PQstatus(connection_->native()) != CONNECTION_OK);
+  }
+
+  // A subscription's first read: revoked, reset, or where to go on from.
+  bool start(Subscriber& s) {
+    if (!s.active.load(std::memory_order_acquire)) return true;
+    const std::int64_t user = s.caller.user_id().value();
+    Params params;
+    params.int8(user);
+    auto result = query(kStart, params);
+    // Failed or lost: it stays pending, and the connection is made again.
+    if (!result) return false;
+    const Rows rows(result->get());
+    if (rows.size() == 0 || rows.int8(0, 1) != s.caller.token_version().value()) {
+      end(s);
+      return true;
+    }
+    const std::int64_t latest = rows.int8(0, 0);
+    const std::optional<std::int64_t> oldest = rows.is_null(0, 2) ? std::nullopt : std::optional(rows.int8(0, 2));
+    std::int64_t from = latest;
+    if (s.resume) {
+      const std::optional<std::int64_t> after = core::parse_event_id(*s.resume);
+      const bool resumable = after && *after <= latest && (*after == latest || (oldest && *oldest <= *after + 1));
+      if (resumable) {
+        from = *after;
+      } else {
+        s.listener->on_reset(latest);
+      }
+    }
+    s.cursor = from;
+    s.started = true;
+    if (from < latest) dirty_.insert(user);
+    return true;
+  }
+
+  // Reads the new events of every dirty user and tells them.
+  bool fetch() {
+    std::vector<std::int64_t> users;
+    std::vector<std::int64_t> after;
+    std::unordered_map<std::int64_t, std::vector<std::shared_ptr<Subscriber>>> followers;
+    {
+      const std::lock_guard lock(feed_.mutex_);
+      for (const std::int64_t user : dirty_) {
+        const auto found = feed_.by_user_.find(user);
+        if (found == feed_.by_user_.end()) continue;
+        std::optional<std::int64_t> least;
+        for (const auto& s : found->second) {
+          if (s->started) least = least ? std::min(*least, s->cursor) : s->cursor;
+        }
+        if (!least) continue;
+        users.push_back(user);
+        after.push_back(*least);
+        followers[user] = found->second;
+      }
+    }
+    dirty_.clear();
+    if (users.empty()) return true;
+    Params params;
+    params.text(array_of(users)).text(array_of(after));
+    auto result = query(kFetch, params);
+    if (connection_lost(result)) {
+      for (const std::int64_t user : users) dirty_.insert(user);
+      return false;
+    }
+    if (!result) return true;
+    const Rows rows(result->get());
+    for (int row = 0; row < rows.size(); ++row) {
+      const std::int64_t user = rows.int8(row, 1);
+      core::TaskEvent event;
+      event.id = rows.int8(row, 10);
+      const std::int64_t kind = rows.int8(row, 11);
+      if (kind == 3) {
+        event.change = core::TaskChange::deleted(core::TaskId(rows.int8(row, 0)));
+      } else {
+        core::Task task = task_from_row(rows, row);
+        event.change = kind == 1 ? core::TaskChange::created(std::move(task)) : core::TaskChange::updated(std::move(task));
+      }
+      for (const auto& s : followers[user]) {
+        if (!s->started || s->cursor >= event.id || !s->active.load(std::memory_order_acquire)) continue;
+        s->cursor = event.id;
+        s->listener->on_event(event);
+        feed_.delivered_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    return true;
+  }
+
+  // After a reconnect: sessions ended while nobody listened.
+  bool check_sessions(const std::vector<std::int64_t>& users) {
+    Params params;
+    params.text(array_of(users));
+    auto result = query(kSessions, params);
+    if (connection_lost(result)) return false;
+    if (!result) return true;
+    const Rows rows(result->get());
+    for (int row = 0; row < rows.size(); ++row) {
+      end_sessions(rows.int8(row, 0), rows.is_null(row, 1) ? kUserDeleted : rows.int8(row, 1));
+    }
+    return true;
+  }
+
+  bool prune() {
+    Params params;
+    params.int8(static_cast<std::int64_t>(core::kKeptEventsFor.count()))
+        .int8(static_cast<std::int64_t>(core::kKeptEventsPerUser));
+    auto result = query(kPrune, params);
+    return !connection_lost(result);
+  }
+
+  // Ends `user`'s subscriptions whose token version is not `version`
+  // (all of them when the user is gone).
+  void end_sessions(std::int64_t user, std::int64_t version) {
+    std::vector<std::shared_ptr<Subscriber>> ending;
+    {
+      const std::lock_guard lock(feed_.mutex_);
+      const auto found = feed_.by_user_.find(user);
+      if (found == feed_.by_user_.end()) return;
+      for (const auto& s : found->second) {
+        if (version == kUserDeleted || s->caller.token_version().value() != version) ending.push_back(s);
+      }
+    }
+    for (const auto& s : ending) end(*s);
+  }
+
+  // Tells `s` its session ended and forgets it.
+  void end(Subscriber& s) {
+    if (!s.active.exchange(false, std::memory_order_acq_rel)) return;
+    s.listener->on_revoked();
+    const std::lock_guard lock(feed_.mutex_);
+    const auto found = feed_.by_user_.find(s.caller.user_id().value());
+    if (found == feed_.by_user_.end()) return;
+    std::erase_if(found->second, [&s](const std::shared_ptr<Subscriber>& other) { return other.get() == &s; });
+    if (found->second.empty()) feed_.by_user_.erase(found);
+  }
+
+  void note_notifications() {
+    PGconn* conn = connection_->native();
+    while (PGnotify* notify = PQnotifies(conn)) {
+      const std::string_view channel(notify->relname);
+      const std::string_view payload(notify->extra);
+      if (channel == kEventsChannel) {
+        if (const auto user = parse_int(payload)) dirty_.insert(*user);
+      } else if (channel == kSessionsChannel) {
+        const std::size_t space = payload.find(' ');
+        const auto user = parse_int(payload.substr(0, space));
+        const auto version = space == std::string_view::npos ? std::nullopt : parse_int(payload.substr(space + 1));
+        if (user && version) ended_.emplace_back(*user, *version);
+      }
+      PQfreemem(notify);
+    }
+    // Applied right away: no statement runs for them.
+    auto ended = std::move(ended_);
+    ended_.clear();
+    for (const auto& [user, version] : ended) end_sessions(user, version);
+  }
+
+  // Sleeps until the database or the feed has news, or the prune is due.
+  void wait_for_news(SteadyClock::time_point next_prune) {
+    const auto until = std::min(next_prune, SteadyClock::now() + std::chrono::seconds(1));
+    const auto timeout =
+        std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(until - SteadyClock::now()).count());
+    pollfd fds[2] = {{PQsocket(connection_->native()), POLLIN, 0}, {feed_.wake_fd_, POLLIN, 0}};
+    const int ready = ::poll(fds, 2, static_cast<int>(timeout));
+    if (ready < 0) return;
+    if (fds[1].revents != 0) drain_wake();
+    if (fds[0].revents != 0) {
+      if (PQconsumeInput(connection_->native()) == 0) {
+        connection_->mark_broken();
+        lost("lost its database connection");
+        return;
+      }
+      note_notifications();
+    }
+  }
+
+  void pause(std::chrono::milliseconds delay) {
+    pollfd fd{feed_.wake_fd_, POLLIN, 0};
+    if (::poll(&fd, 1, static_cast<int>(delay.count())) > 0) drain_wake();
+  }
+
+  void drain_wake() {
+    std::uint64_t count = 0;
+    [[maybe_unused]] const ssize_t n = ::read(feed_.wake_fd_, &count, sizeof count);
+  }
+
+  PgTaskFeed& feed_;
+  std::unique_ptr<Connection> connection_;
+  std::set<std::int64_t> dirty_;
+  std::vector<std::pair<std::int64_t, std::int64_t>> ended_;
+  bool resync_ = false;
+  bool ever_connected_ = false;
+  bool failed_before_ = false;
+};
+
+class PgTaskFeed::Handle final : public core::Subscription {
+ public:
+  Handle(PgTaskFeed& feed, std::shared_ptr<Subscriber> subscriber)
+      : feed_(feed), subscriber_(std::move(subscriber)) {}
+  ~Handle() override { feed_.forget(subscriber_); }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+
+ private:
+  PgTaskFeed& feed_;
+  std::shared_ptr<Subscriber> subscriber_;
+};
+
+PgTaskFeed::PgTaskFeed(FeedOptions options) : options_(std::move(options)) {
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  worker_ = std::make_unique<Worker>(*this);
+  thread_ = std::thread([this] { worker_->run(); });
+}
+
+PgTaskFeed::~PgTaskFeed() {
+  {
+    const std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake();
+  thread_.join();
+  ::close(wake_fd_);
+}
+
+void PgTaskFeed::wake() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void PgTaskFeed::publish(core::UserId /*user*/, const core::TaskChange& /*change*/) {
+  // The change's own transaction recorded the event and its NOTIFY.
+}
+
+void PgTaskFeed::revoke(core::UserId user, std::optional<core::TokenVersion> current) {
+  {
+    const std::lock_guard lock(mutex_);
+    sessions_ended_.emplace_back(user.value(), current ? current->value() : kUserDeleted);
+  }
+  wake();
+}
+
+core::Result<std::unique_ptr<core::Subscription>> PgTaskFeed::subscribe(
+    const core::Caller& caller, core::ResumePoint resume, std::shared_ptr<core::FeedListener> listener) {
+  auto subscriber = std::make_shared<Subscriber>(caller, std::move(listener),
+                                                 resume ? std::optional<std::string>(*resume) : std::nullopt);
+  {
+    const std::lock_guard lock(mutex_);
+    auto& mine = by_user_[caller.user_id().value()];
+    if (mine.size() >= options_.max_streams_per_user) {
+      return core::Error::resource_exhausted(core::kTooManyStreams, 1);
+    }
+    mine.push_back(subscriber);
+    pending_.push_back(subscriber);
+  }
+  wake();
+  return std::unique_ptr<core::Subscription>(std::make_unique<Handle>(*this, std::move(subscriber)));
+}
+
+void PgTaskFeed::forget(const std::shared_ptr<Subscriber>& subscriber) {
+  subscriber->active.store(false, std::memory_order_release);
+  const std::lock_guard lock(mutex_);
+  const auto found = by_user_.find(subscriber->caller.user_id().value());
+  if (found != by_user_.end()) {
+    std::erase(found->second, subscriber);
+    if (found->second.empty()) by_user_.erase(found);
+  }
+  std::erase(pending_, subscriber);
+}
+
+std::size_t PgTaskFeed::open_subscriptions() const {
+  const std::lock_guard lock(mutex_);
+  std::size_t open = 0;
+  for (const auto& [user, subscribers] : by_user_) open += subscribers.size();
+  return open;
+}
+
+bool PgTaskFeed::wait_listening(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return listening_changed_.wait_for(lock, timeout, [this] { return listening_.load(std::memory_order_acquire); });
+}
+
+}  // namespace todo::pg
