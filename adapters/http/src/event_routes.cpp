@@ -39,10 +39,16 @@ std::string event_text(const core::TaskEvent& event) {
   return text;
 }
 
-// One open stream: the feed's listener and the server's streamed body.
-// Text the feed produces before the headers are out waits in `early_`.
-class EventStream final : public ResponseStream, public core::FeedListener {
+// One open stream: the feed's listener and the server's streamed body. The
+// answer goes out when the feed has started the subscription (so every
+// change committed after the client got its 200 is told); text the feed
+// produces before the headers are out waits in `early_`.
+class EventStream final : public ResponseStream,
+                          public core::FeedListener,
+                          public std::enable_shared_from_this<EventStream> {
  public:
+  explicit EventStream(Reply reply) : reply_(std::move(reply)) {}
+
   void keep(std::unique_ptr<core::Subscription> subscription) {
     std::unique_lock lock(mutex_);
     if (closed_) {
@@ -78,11 +84,49 @@ class EventStream final : public ResponseStream, public core::FeedListener {
 
   std::string expire() override { return std::string(kExpired); }
 
+  void on_started(std::int64_t /*latest*/) override {
+    Reply reply;
+    {
+      const std::lock_guard lock(mutex_);
+      reply.swap(reply_);
+    }
+    if (!reply) return;
+    Response response;
+    response.status = 200;
+    response.set_header("Content-Type", "text/event-stream; charset=utf-8");
+    response.set_header("Cache-Control", "no-store");
+    // nginx and others would otherwise hold the events back in a buffer.
+    response.set_header("X-Accel-Buffering", "no");
+    response.stream = shared_from_this();
+    reply(std::move(response));
+  }
   void on_event(const core::TaskEvent& event) override { emit(event_text(event), false); }
   void on_reset(std::int64_t latest) override {
     emit("id: " + std::to_string(latest) + "\nevent: reset\ndata: {}\n\n", false);
   }
-  void on_revoked() override { emit(std::string(kRevoked), true); }
+  void on_revoked() override {
+    Reply reply;
+    {
+      const std::lock_guard lock(mutex_);
+      reply.swap(reply_);
+    }
+    // Revoked before it started: the token is refused like any other.
+    if (reply) {
+      reply(error_response(core::Error::unauthenticated(std::string(kInvalidCredentials))));
+      return;
+    }
+    emit(std::string(kRevoked), true);
+  }
+
+  // The feed refused the subscription: the answer is the refusal.
+  void refuse(const core::Error& error) {
+    Reply reply;
+    {
+      const std::lock_guard lock(mutex_);
+      reply.swap(reply_);
+    }
+    if (reply) reply(error_response(error));
+  }
 
  private:
   void emit(std::string text, bool last) {
@@ -98,6 +142,7 @@ class EventStream final : public ResponseStream, public core::FeedListener {
   }
 
   std::mutex mutex_;
+  Reply reply_;  // until the subscription started
   std::shared_ptr<StreamSink> sink_;
   std::unique_ptr<core::Subscription> subscription_;
   std::string early_;
@@ -111,25 +156,17 @@ std::chrono::steady_clock::time_point steady_deadline(core::Timestamp expires_at
   return std::chrono::steady_clock::now() + left;
 }
 
-void open_stream(const std::shared_ptr<Exchange>& x, const core::VerifiedToken& token, const Reply& reply) {
-  auto stream = std::make_shared<EventStream>();
+void open_stream(const std::shared_ptr<Exchange>& x, const core::VerifiedToken& token, Reply reply) {
+  auto stream = std::make_shared<EventStream>(std::move(reply));
   stream->deadline = steady_deadline(token.expires_at);
   const std::optional<std::string_view> resume = x->request.header("Last-Event-ID");
   core::Result<std::unique_ptr<core::Subscription>> subscribed =
       x->options.feed->subscribe(token.caller, resume, stream);
   if (!subscribed) {
-    reply(error_response(subscribed.error()));
+    stream->refuse(subscribed.error());
     return;
   }
   stream->keep(std::move(*subscribed));
-  Response response;
-  response.status = 200;
-  response.set_header("Content-Type", "text/event-stream; charset=utf-8");
-  response.set_header("Cache-Control", "no-store");
-  // nginx and others would otherwise hold the events back in a buffer.
-  response.set_header("X-Accel-Buffering", "no");
-  response.stream = std::move(stream);
-  reply(std::move(response));
 }
 
 }  // namespace
@@ -140,10 +177,10 @@ void answer_events_route(const std::shared_ptr<Exchange>& x, Reply reply) {
   const core::Result<core::VerifiedToken> token = x->auth.verify_token(*bearer);
   if (!token) return reply(error_response(core::Error::unauthenticated(std::string(kInvalidCredentials))));
   if (x->options.feed == nullptr) return reply(detail_response(404, "Not Found"));
-  x->auth.current_user(token->caller, [x, verified = *token, reply = std::move(reply)](core::Result<core::User> user) {
+  x->auth.current_user(token->caller, [x, verified = *token, reply = std::move(reply)](core::Result<core::User> user) mutable {
     if (!user) return reply(error_response(user.error()));
     x->user_id = verified.caller.user_id();
-    open_stream(x, verified, reply);
+    open_stream(x, verified, std::move(reply));
   });
 }
 

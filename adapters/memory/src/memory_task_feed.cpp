@@ -57,6 +57,7 @@ core::Result<std::unique_ptr<core::Subscription>> MemoryTaskFeed::subscribe(
     return core::Error::resource_exhausted(core::kTooManyStreams, 1);
   }
   auto subscriber = std::make_shared<Subscriber>(Subscriber{caller, std::move(listener)});
+  subscriber->listener->on_started(log.latest);
   if (resume) {
     const std::optional<std::int64_t> after = core::parse_event_id(*resume);
     // Resumable: at the latest id, or where the kept events go on from it.

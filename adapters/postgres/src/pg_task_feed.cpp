@@ -203,9 +203,10 @@ class PgTaskFeed::Worker {
     while (!dirty_.empty()) {
       if (!fetch()) return false;
     }
-    if (SteadyClock::now() >= next_prune) {
+    if (SteadyClock::now() >= next_prune || feed_.prune_requested_.exchange(false)) {
       if (!prune()) return false;
       next_prune = SteadyClock::now() + feed_.options_.prune_interval;
+      feed_.prunes_.fetch_add(1, std::memory_order_release);
     }
     return true;
   }
@@ -244,6 +245,7 @@ class PgTaskFeed::Worker {
       return true;
     }
     const std::int64_t latest = rows.int8(0, 0);
+    s.listener->on_started(latest);
     const std::optional<std::int64_t> oldest = rows.is_null(0, 2) ? std::nullopt : std::optional(rows.int8(0, 2));
     std::int64_t from = latest;
     if (s.resume) {
@@ -455,6 +457,11 @@ void PgTaskFeed::wake() {
   [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
 
+void PgTaskFeed::prune_now() {
+  prune_requested_.store(true);
+  wake();
+}
+
 void PgTaskFeed::publish(core::UserId /*user*/, const core::TaskChange& /*change*/) {
   // The change's own transaction recorded the event and its NOTIFY.
 }
@@ -473,6 +480,11 @@ core::Result<std::unique_ptr<core::Subscription>> PgTaskFeed::subscribe(
                                                  resume ? std::optional<std::string>(*resume) : std::nullopt);
   {
     const std::lock_guard lock(mutex_);
+    // Changes made while nobody listens would reach the stream late, and
+    // its start could wait for a database that is away: refused instead.
+    if (!listening_.load(std::memory_order_acquire)) {
+      return core::Error::unavailable("live sync is not connected to the database");
+    }
     auto& mine = by_user_[caller.user_id().value()];
     if (mine.size() >= options_.max_streams_per_user) {
       return core::Error::resource_exhausted(core::kTooManyStreams, 1);

@@ -20,7 +20,8 @@
 //    and checks every followed session: nothing is lost meanwhile, only late;
 //  - prunes old events now and then (older than 24 h and beyond each
 //    user's last 1000).
-// Listeners are called on that thread only, so one at a time and in order.
+// subscribe() is Unavailable while the thread is not listening. Listeners
+// are called on that thread only, so one at a time and in order.
 // publish() is a no-op (the database recorded the change); revoke() passes
 // the news to the thread at once, ahead of the NOTIFY.
 
@@ -75,6 +76,9 @@ class PgTaskFeed final : public core::TaskFeed {
   std::size_t open_subscriptions() const;
   std::uint64_t events_delivered() const noexcept { return delivered_.load(std::memory_order_relaxed); }
   std::uint64_t reconnects() const noexcept { return reconnects_.load(std::memory_order_relaxed); }
+  // Prunes old events at the next chance (besides every prune_interval).
+  void prune_now();
+  std::uint64_t prunes() const noexcept { return prunes_.load(std::memory_order_acquire); }
   // Wait until listening (for tests and start-up); false on timeout.
   bool wait_listening(std::chrono::milliseconds timeout) const;
 
@@ -100,6 +104,8 @@ class PgTaskFeed final : public core::TaskFeed {
   std::atomic<bool> listening_{false};
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> reconnects_{0};
+  std::atomic<std::uint64_t> prunes_{0};
+  std::atomic<bool> prune_requested_{false};
   std::unique_ptr<Worker> worker_;
   std::thread thread_;
 };

@@ -6,10 +6,13 @@
 //  - Events of one user carry ids that grow by one per change (1, 2, ...),
 //    kept for resuming: at least the user's last kKeptEventsPerUser, and
 //    every event younger than kKeptEventsFor.
-//  - subscribe() without a resume point follows from the user's latest
-//    event on; with one it first replays the kept events after it, or, when
-//    it cannot (malformed, too old, ahead of the latest), tells on_reset()
-//    and then follows from the latest. Nothing is told twice or skipped.
+//  - A subscription first tells on_started() with the user's latest id
+//    (or on_revoked() when the caller's session is no longer current):
+//    every change committed after that point is told. Without a resume
+//    point it follows from there; with one it first replays the kept events
+//    after it, or, when it cannot (malformed, too old, ahead of the
+//    latest), tells on_reset() and then follows from the latest. Nothing is
+//    told twice or skipped.
 //  - A listener is called on one thread at a time, in id order; it may be
 //    any thread, and the calls may come before subscribe() returns.
 //  - The caller's session ending (its token version no longer current, or
@@ -67,6 +70,9 @@ std::optional<std::int64_t> parse_event_id(std::string_view text) noexcept;
 class FeedListener {
  public:
   virtual ~FeedListener() = default;
+  // The subscription follows changes from `latest` (the user's latest id)
+  // on. Told once, first (unless on_revoked() comes instead).
+  virtual void on_started(std::int64_t latest) = 0;
   virtual void on_event(const TaskEvent& event) = 0;
   // The resume point could not be honoured: the client should reload.
   // `latest` is the user's latest id, from which the events follow.
