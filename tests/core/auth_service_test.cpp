@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -14,6 +15,7 @@
 #include "todo/core/auth_service.hpp"
 #include "todo/memory/in_process_login_throttle.hpp"
 #include "todo/memory/manual_clock.hpp"
+#include "todo/memory/memory_task_feed.hpp"
 #include "todo/memory/memory_user_repository.hpp"
 
 using namespace todo::core;
@@ -77,7 +79,8 @@ struct AuthFixture {
   FakeHasher hasher;
   FakeTokens tokens{clock};
   InProcessLoginThrottle throttle;
-  AuthService auth{users, hasher, tokens, tokens, clock, throttle};
+  todo::memory::MemoryTaskFeed feed{clock};
+  AuthService auth{users, hasher, tokens, tokens, clock, throttle, &feed};
 
   Result<AuthSession> signup(const std::string& email, const std::string& password = kPassword,
                              std::optional<std::string> username = std::nullopt,
@@ -649,4 +652,71 @@ TEST_CASE("signup, login and change_password refuse invalid UTF-8 and NUL as Inv
     CHECK(names_field(f.auth.change_password(s.user.id, kPassword, bad, kAddress), "new_password"));
   }
   CHECK(f.login("alice@example.com", kPassword).has_value());
+}
+
+// ---------------------------------------------------------------- live sync
+
+namespace {
+
+// Counts what a live-sync subscription was told (the memory feed calls
+// back on the calling thread).
+struct Told final : FeedListener {
+  int started = 0;
+  int revoked = 0;
+  void on_started(std::int64_t) override { ++started; }
+  void on_event(const TaskEvent&) override {}
+  void on_reset(std::int64_t) override {}
+  void on_revoked() override { ++revoked; }
+};
+
+std::shared_ptr<Told> follow(AuthFixture& f, const AuthSession& s, std::unique_ptr<Subscription>& kept) {
+  auto told = std::make_shared<Told>();
+  auto caller = f.auth.verify(s.access_token);
+  REQUIRE(caller);
+  auto subscribed = f.feed.subscribe(*caller, std::nullopt, told);
+  REQUIRE(subscribed);
+  kept = std::move(*subscribed);
+  REQUIRE(told->started == 1);
+  return told;
+}
+
+}  // namespace
+
+TEST_CASE("ending sessions ends their live streams: logout-all, password change, account deletion",
+          "[auth][revocation][feed]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  std::unique_ptr<Subscription> kept;
+  const auto told = follow(f, s, kept);
+  SECTION("logout-all (by id)") { REQUIRE(f.auth.logout_all(s.user.id)); }
+  SECTION("logout-all (for a caller)") {
+    auto caller = f.auth.verify(s.access_token);
+    REQUIRE(caller);
+    bool done = false;
+    f.auth.logout_all(*caller, [&done](Result<void> r) { done = r.has_value(); });
+    REQUIRE(done);
+  }
+  SECTION("password change") { REQUIRE(f.auth.change_password(s.user.id, kPassword, "new password!", kAddress)); }
+  SECTION("account deletion") { REQUIRE(f.auth.delete_account(s.user.id, kPassword, kAddress)); }
+  REQUIRE(told->revoked == 1);
+}
+
+TEST_CASE("a refused password change or deletion leaves the live streams open", "[auth][revocation][feed]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  std::unique_ptr<Subscription> kept;
+  const auto told = follow(f, s, kept);
+  REQUIRE_FALSE(f.auth.change_password(s.user.id, "wrong password", "new password!", kAddress));
+  REQUIRE_FALSE(f.auth.delete_account(s.user.id, "wrong password", kAddress));
+  REQUIRE(told->revoked == 0);
+}
+
+TEST_CASE("verify_token gives the caller and the token's expiry", "[auth][feed]") {
+  AuthFixture f;
+  const AuthSession s = f.signup_ok("alice@example.com");
+  const auto verified = f.auth.verify_token(s.access_token);
+  REQUIRE(verified);
+  REQUIRE(verified->caller.user_id() == s.user.id);
+  REQUIRE(verified->expires_at == f.clock.now() + std::chrono::seconds(kTokenLifetimeSeconds));
+  REQUIRE_FALSE(f.auth.verify_token("not a token"));
 }

@@ -167,7 +167,6 @@ class Session : public std::enable_shared_from_this<Session> {
     bool writing = false;
     bool finishing = false;
     bool ended = false;
-    bool sent_since_heartbeat = false;
   };
 
   void wait_for_request(bool first) {
@@ -496,8 +495,9 @@ class Session : public std::enable_shared_from_this<Session> {
     st.heartbeat.expires_after(server_.options().stream_heartbeat);
     st.heartbeat.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->streaming_->ended) return;
-      if (!self->streaming_->sent_since_heartbeat) self->stream_append(self->streaming_->body->heartbeat);
-      self->streaming_->sent_since_heartbeat = false;
+      // Every period, whatever else was sent: a few bytes buy a bound
+      // that needs no bookkeeping.
+      self->stream_append(self->streaming_->body->heartbeat);
       if (!self->streaming_->ended) self->arm_heartbeat();
     });
   }
@@ -517,7 +517,6 @@ class Session : public std::enable_shared_from_this<Session> {
     st.sending.swap(st.pending);
     st.pending.clear();
     st.writing = true;
-    st.sent_since_heartbeat = true;
     stream_.expires_after(server_.options().write_timeout);
     net::async_write(stream_, bhttp::make_chunk(net::buffer(st.sending)),
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {

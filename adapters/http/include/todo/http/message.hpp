@@ -44,8 +44,8 @@ class StreamSink {
 
 // A body that goes on after the headers (Server-Sent Events). The server
 // writes the headers, then calls open(); the stream writes through the sink
-// for as long as it likes. The server sends `heartbeat` text when it sent
-// nothing else for ServerOptions::stream_heartbeat, ends the stream at
+// for as long as it likes. The server sends `heartbeat` text every
+// ServerOptions::stream_heartbeat, ends the stream at
 // `deadline` with expire()'s text, and on drain.
 class ResponseStream {
  public:

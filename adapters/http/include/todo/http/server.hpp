@@ -75,8 +75,8 @@ struct ServerOptions {
   // long to keep reading and discarding before closing, so the client sees
   // the answer rather than a reset (nginx's lingering close).
   std::chrono::milliseconds linger_timeout{3'000};
-  // A streamed response (GET /api/tasks/events) that sent nothing for this
-  // long sends its heartbeat (SPEC §6: a comment at least every 15 s).
+  // A streamed response (GET /api/tasks/events) sends its heartbeat this
+  // often (SPEC §6: a comment at least every 15 s).
   std::chrono::milliseconds stream_heartbeat{10'000};
   // Text a streamed response's client has not taken yet beyond which the
   // stream is ended (the client resumes with Last-Event-ID).
