@@ -3,6 +3,7 @@
 import { api, setUnauthorizedHandler, tokenStore } from './api.js';
 import { busy, clearErrors, setFieldError, setFormAlert, showApiError, showChecks } from './forms.js';
 import { checkEmail, checkPassword, checkUsername, passwordBytes, trimAscii } from './rules.js';
+import { LiveSync } from './live.js';
 import { TaskPage } from './tasks.js';
 
 const $ = (id) => document.getElementById(id);
@@ -54,6 +55,13 @@ function confirm(text, { title = 'Delete task?', action = 'Delete' } = {}) {
 }
 
 const tasks = new TaskPage({ announce, confirm });
+// Changes made in another tab or device show here without a reload.
+const live = new LiveSync({
+  onChange: (kind, data) => tasks.applyChange(kind, data),
+  onReset: () => tasks.load(),
+  onEnded: () =>
+    goToSignIn('Your session has ended (it expired, or you signed out everywhere). Please sign in again.'),
+});
 
 function showView(name) {
   loading.hidden = true;
@@ -76,6 +84,7 @@ function showAuthForm(which) {
 // Back to the sign-in form with nothing of the previous session left on
 // the page. `message` explains why (shown in the form's alert).
 function goToSignIn(message = '') {
+  live.stop();
   tokenStore.clear();
   tasks.reset();
   whoami.textContent = '';
@@ -104,6 +113,8 @@ async function enterApp(user) {
   showView('tasks');
   document.title = 'Tasks · Todo';
   $('tasks-heading').focus();
+  // Following first: a change made while the list loads is applied after it.
+  live.start();
   await tasks.start();
 }
 

@@ -1,5 +1,6 @@
 // The task page: create, list (filters, sort, pages), inline edit, complete
-// toggle and delete with confirmation.
+// toggle and delete with confirmation; changes made elsewhere arrive through
+// live sync (live.js) and are applied in place (applyChange).
 
 import { api } from './api.js';
 import { formatUtc, fromInputValue, isOverdue, toInputValue } from './dates.js';
@@ -9,6 +10,14 @@ import { checkDescription, checkTitle, trimAscii } from './rules.js';
 const $ = (id) => document.getElementById(id);
 const field = (form, name) => form.elements.namedItem(name);
 const SEARCH_DELAY_MS = 300;
+// After changes arrive from elsewhere, the page's total and paging are read
+// again once they stop for this long.
+const RESYNC_DELAY_MS = 400;
+const PRIORITY_RANK = { high: 0, medium: 1, low: 2 };
+// Timestamps all have one format (UTC, six fraction digits, Z): as text
+// they sort as instants, to the microsecond.
+const byText = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
+const asciiLower = (text) => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 // A 401 has already sent the person to sign-in (see api.js); nothing more to show.
 const signedOut = (error) => error?.status === 401;
@@ -23,6 +32,8 @@ export class TaskPage {
     this.total = 0;
     this.controller = null;
     this.searchTimer = 0;
+    this.resyncTimer = 0;
+    this.shown = [];  // the tasks on the page, in order
 
     this.heading = $('tasks-heading');
     this.newForm = $('new-task-form');
@@ -72,6 +83,8 @@ export class TaskPage {
     this.controller?.abort();
     this.controller = null;
     clearTimeout(this.searchTimer);
+    clearTimeout(this.resyncTimer);
+    this.shown = [];
     this.newForm.reset();
     this.filterForm.reset();
     clearErrors(this.newForm);
@@ -151,7 +164,14 @@ export class TaskPage {
 
   render(tasks, total) {
     this.total = total;
+    this.shown = tasks.slice();
     this.list.replaceChildren(...tasks.map((task) => this.renderTask(task)));
+    this.describePage();
+  }
+
+  describePage() {
+    const tasks = this.shown;
+    const total = this.total;
     const limit = this.limit();
     if (total === 0) {
       this.summary.textContent = '';
@@ -230,6 +250,96 @@ export class TaskPage {
     remove.setAttribute('aria-label', `Delete “${task.title}”`);
     remove.addEventListener('click', () => this.remove(task, remove));
     return li;
+  }
+
+  // Live sync: a change made elsewhere (another tab or device), applied to
+  // what is shown at once; the total and paging are read again shortly
+  // after, unless a task is being edited (its form must not be lost).
+  applyChange(kind, data) {
+    const at = this.shown.findIndex((task) => task.id === data.id);
+    const li = this.list.querySelector(`li[data-id="${data.id}"]`);
+    const editing = li?.classList.contains('editing') ?? false;
+    if (kind === 'updated' && at >= 0 && this.shown[at].updated_at === data.updated_at) return;  // seen already
+    if (kind === 'created' && at >= 0) return;
+    if (at >= 0 && !editing) {
+      this.shown.splice(at, 1);
+      li.remove();
+      if (kind === 'deleted') this.total = Math.max(0, this.total - 1);
+    }
+    if (kind !== 'deleted' && !editing && this.belongsHere(data)) {
+      const before = this.shown.findIndex((task) => this.compare(data, task) < 0);
+      const view = this.renderTask(data);
+      if (before < 0) {
+        this.shown.push(data);
+        this.list.append(view);
+      } else {
+        this.shown.splice(before, 0, data);
+        this.list.insertBefore(view, this.list.children[before]);
+      }
+      if (kind === 'created') this.total += 1;
+      while (this.shown.length > this.limit()) {
+        this.shown.pop();
+        this.list.lastElementChild.remove();
+      }
+    }
+    if (kind === 'created' && data.title) this.announce(`“${data.title}” was added elsewhere.`);
+    this.describePage();
+    this.resyncSoon();
+  }
+
+  resyncSoon() {
+    clearTimeout(this.resyncTimer);
+    this.resyncTimer = setTimeout(() => {
+      if (this.list.querySelector('li.editing')) {
+        this.resyncSoon();
+        return;
+      }
+      this.load();
+    }, RESYNC_DELAY_MS);
+  }
+
+  // Whether a task changed elsewhere is one this page shows: it matches
+  // the filters and sorts within the page's range.
+  belongsHere(task) {
+    const q = this.query();
+    if (q.completed !== '' && String(task.completed) !== q.completed) return false;
+    if (q.priority && task.priority !== q.priority) return false;
+    if (q.tag && !(task.tags ?? '').split(',').some((tag) => asciiLower(tag) === asciiLower(q.tag))) return false;
+    if (q.search) {
+      const needle = asciiLower(q.search);
+      if (!asciiLower(task.title).includes(needle) && !asciiLower(task.description ?? '').includes(needle)) return false;
+    }
+    if (this.offset === 0) return true;
+    // A later page: only between its first and last task.
+    const first = this.shown[0];
+    return first !== undefined && this.compare(task, first) > 0 && this.shown.length >= this.limit()
+      ? this.compare(task, this.shown[this.shown.length - 1]) < 0
+      : false;
+  }
+
+  // The server's order for the chosen sort (SPEC §1), ties by id.
+  compare(a, b) {
+    const q = this.query();
+    const sign = q.order === 'asc' ? 1 : -1;
+    let key = 0;
+    if (q.sort_by === 'due_date') {
+      if (a.due_date === null || b.due_date === null) {
+        key = (a.due_date === null) - (b.due_date === null);  // none last, both orders
+        if (key !== 0) return key;
+      } else {
+        key = sign * byText(a.due_date, b.due_date);
+      }
+    } else if (q.sort_by === 'priority') {
+      key = sign * (PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority]);
+    } else if (q.sort_by === 'title') {
+      const x = asciiLower(a.title);
+      const y = asciiLower(b.title);
+      key = sign * byText(x, y);
+    } else {
+      const field = q.sort_by === 'updated_at' ? 'updated_at' : 'created_at';
+      key = sign * byText(a[field], b[field]);
+    }
+    return key !== 0 ? key : a.id - b.id;
   }
 
   // After the list is redrawn, puts focus back on the same control of the
