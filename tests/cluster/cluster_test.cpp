@@ -32,6 +32,7 @@
 
 #include "e2e/e2e_support.hpp"
 #include "support/pg/pg_admin.hpp"
+#include "support/sse_client.hpp"
 
 using namespace todo::test;
 using namespace todo::test::e2e;
@@ -419,8 +420,22 @@ TEST_CASE("cluster: balancer, failover, instance kills, rolling restart and shar
       require_all_stored(cluster, writers.acknowledged());
     }
 
-    // 4. kill -9 of the primary under steady writes.
+    // 4. kill -9 of the primary under steady writes; a live-sync stream
+    //    opened before it on instance 2 stays open and gets a change made
+    //    after it (its listening connection follows the failover).
+    SseClient stream(cluster.instances[1], "/api/tasks/events", {{"Authorization", "Bearer " + alice.token}});
+    REQUIRE(stream.status() == 200);
     primary_kill_under_writes(cluster, "direct");
+    {
+      const auto made = lb.request("POST", "/api/tasks", R"({"title":"after the failover"})", json_bearer(alice.token));
+      E2E_REQUIRE_STATUS(made, 201);
+      std::optional<SseEvent> event;
+      do {
+        event = stream.next(std::chrono::seconds(30));
+      } while (event && event->event != "created");
+      REQUIRE(event.has_value());
+      CHECK(json::parse(event->data).as_object().at("title") == "after the failover");
+    }
 
     // 5. After the failover: a logout-all on one instance revokes on the other at once.
     {
@@ -461,5 +476,15 @@ TEST_CASE("cluster with PgBouncer: the service through a transaction pooler, and
   // "pooled 1" and "pooled 10" to "pooled 19".
   CHECK(search.header("X-Total-Count") == std::optional<std::string>("11"));
   CHECK(body_array(search).size() == 11);
+  // Live sync beside the pooler: the instances listen on PostgreSQL itself
+  // (DB_LISTEN_URL), and a change made through the pooler reaches a stream.
+  SseClient stream(cluster.balancer, "/api/tasks/events", {{"Authorization", "Bearer " + bob.token}});
+  REQUIRE(stream.status() == 200);
+  E2E_REQUIRE_STATUS(lb.request("POST", "/api/tasks", R"({"title":"told through the pooler"})", json_bearer(bob.token)),
+                     201);
+  const std::optional<SseEvent> told = stream.next(std::chrono::seconds(10));
+  REQUIRE(told.has_value());
+  CHECK(told->event == "created");
+  CHECK(json::parse(told->data).as_object().at("title") == "told through the pooler");
   primary_kill_under_writes(cluster, "through PgBouncer");
 }
