@@ -15,8 +15,8 @@ namespace json = boost::json;
 Api::Api(http::HandlerOptions options, memory::ThrottleLimits limits)
     : throttle_(clock_, limits),
       tokens_(clock_),
-      auth_(users_, hasher_, tokens_, tokens_, clock_, throttle_),
-      tasks_(own_tasks_, clock_),
+      auth_(users_, hasher_, tokens_, tokens_, clock_, throttle_, options.feed),
+      tasks_(own_tasks_, clock_, options.feed),
       handler_(auth_, tasks_, std::move(options)) {}
 
 Api::Api(core::TaskRepository& tasks, http::HandlerOptions options)

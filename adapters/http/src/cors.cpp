@@ -11,7 +11,8 @@ namespace todo::http {
 namespace {
 
 constexpr std::string_view kCorsAllowMethods = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
-constexpr std::string_view kCorsAllowHeaders = "Authorization, Content-Type, X-Request-Id";
+// Last-Event-ID: a browser resuming the live-sync stream with fetch.
+constexpr std::string_view kCorsAllowHeaders = "Authorization, Content-Type, X-Request-Id, Last-Event-ID";
 constexpr std::string_view kCorsExposeHeaders = "X-Total-Count, Location, X-Request-Id";
 constexpr std::string_view kCorsMaxAgeSeconds = "600";
 

@@ -109,6 +109,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   ~Session() {
+    // A stream whose handlers were dropped unrun (the server's event loop
+    // destroyed at exit) still lets its body go: it holds a subscription.
+    if (streaming_ && !streaming_->ended) streaming_->body->close();
     if (Metrics* metrics = server_.metrics()) metrics->connection_closed();
     server_.forget(this);
   }
