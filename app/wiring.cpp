@@ -295,6 +295,8 @@ void register_feed_metrics(http::Metrics& metrics, const pg::PgTaskFeed& feed) {
                     [&feed] { return feed.listening() ? 1.0 : 0.0; });
   metrics.add_counter("todo_live_events_total", "Task events told to live-sync streams.", {},
                       [&feed] { return static_cast<double>(feed.events_delivered()); });
+  metrics.add_counter("todo_live_announced_total", "Users whose task changes this instance announced (NOTIFY) to every instance.", {},
+                      [&feed] { return static_cast<double>(feed.announced()); });
   metrics.add_counter("todo_live_reconnects_total", "Times live sync's LISTEN connection was made again.", {},
                       [&feed] { return static_cast<double>(feed.reconnects()); });
 }

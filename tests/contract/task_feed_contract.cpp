@@ -305,6 +305,22 @@ TEMPLATE_TEST_CASE("feed: ending the user's sessions ends their subscriptions, n
   }
 }
 
+TEMPLATE_TEST_CASE("feed: news of an older revocation, arriving late, leaves a newer session open", "[feed]",
+                   MemoryFeed, PgFeed) {
+  TestType f;
+  const User alice = add_user(f.backend.users(), "alice@example.com");
+  f.end_sessions(alice);
+  f.end_sessions(alice);
+  auto current = f.backend.users().find_by_id(alice.id);
+  REQUIRE(current);
+  REQUIRE(current->token_version == alice.token_version + 2);
+  Subscribed s = subscribe(f, *current);
+  // As if the first bump's news came only now (PostgreSQL: a slow listener).
+  f.feed.revoke(alice.id, TokenVersion(alice.token_version + 1));
+  create(f, *current, "still followed");
+  REQUIRE(whats(s.told->wait_for(2)) == std::vector<std::string>{"started 0", "created 1"});
+}
+
 TEMPLATE_TEST_CASE("feed: a deleted user's subscriptions end", "[feed]", MemoryFeed, PgFeed) {
   TestType f;
   const User alice = add_user(f.backend.users(), "alice@example.com");
@@ -374,11 +390,13 @@ TEST_CASE("pg feed: a lost listening connection is made again and nothing commit
   REQUIRE(s.told->now().size() == 5);
 }
 
-TEST_CASE("pg feed: events are recorded by the database itself, for any writer", "[feed][pg]") {
+TEST_CASE("pg feed: events are recorded by the database itself, for any writer, and found unannounced",
+          "[feed][pg]") {
   PgFeed f;
   const User alice = add_user(f.backend.users(), "alice@example.com");
   Subscribed s = subscribe(f, alice);
-  // A writer that is not this service (a migration, an operator's fix).
+  // A writer that is not this service (a migration, an operator's fix): no
+  // instance announces it; the feed's sweep finds it.
   execute_sql(PgBackend::url(),
               "INSERT INTO tasks (user_id, title, created_at, updated_at) VALUES (" +
                   std::to_string(alice.id.value()) + ", 'by hand', now(), now())");

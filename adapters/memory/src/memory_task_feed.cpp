@@ -42,7 +42,8 @@ void MemoryTaskFeed::revoke(core::UserId user, std::optional<core::TokenVersion>
   auto& subscribers = found->second.subscribers;
   std::vector<std::shared_ptr<Subscriber>> ended;
   std::erase_if(subscribers, [&](const std::shared_ptr<Subscriber>& s) {
-    if (current && s->caller.token_version() == *current) return false;
+    // Versions only grow: a session at or past `current` is not ended.
+    if (current && s->caller.token_version() >= *current) return false;
     ended.push_back(s);
     return true;
   });

@@ -61,6 +61,16 @@ SELECT c.user_id, u.token_version
 FROM unnest($1::bigint[]) AS c(user_id) LEFT JOIN users AS u ON u.id = c.user_id
 )sql"};
 
+// $1 users whose changes this instance committed: wakes every instance.
+constexpr Statement kAnnounce{"todo_feed_announce", R"sql(
+SELECT pg_notify('todo_task_events', u::text) FROM unnest($1::bigint[]) AS u
+)sql"};
+
+// $1 users: each one's latest event id (no row when the user is gone).
+constexpr Statement kLatest{"todo_feed_latest", R"sql(
+SELECT id, event_seq FROM users WHERE id = ANY ($1::bigint[])
+)sql"};
+
 constexpr Statement kPrune{"todo_feed_prune", R"sql(
 DELETE FROM task_events AS e USING users AS u
 WHERE u.id = e.user_id AND e.at < now() - make_interval(hours => $1::int) AND e.seq <= u.event_seq - $2::bigint
@@ -92,6 +102,7 @@ class PgTaskFeed::Worker {
 
   void run() {
     auto next_prune = SteadyClock::now() + std::chrono::seconds(5);
+    next_sweep_ = SteadyClock::now() + feed_.options_.sweep_interval;
     for (;;) {
       if (stopping()) break;
       if (!connection_ && !connect()) {
@@ -100,7 +111,8 @@ class PgTaskFeed::Worker {
         continue;
       }
       if (!step(next_prune)) {
-        lost("lost its database connection");
+        lost("lost its database connection, or a statement failed");
+        pause(feed_.options_.reconnect_delay);
         continue;
       }
       wait_for_news(next_prune);
@@ -128,7 +140,11 @@ class PgTaskFeed::Worker {
   }
 
   bool connect() {
-    const std::string timeout = "-c statement_timeout=" + std::to_string(feed_.options_.statement_timeout.count());
+    // The announcements' transactions write nothing that must survive a
+    // crash (the events are already durable): their commits need not wait
+    // for the WAL flush.
+    const std::string timeout = "-c statement_timeout=" + std::to_string(feed_.options_.statement_timeout.count()) +
+                                " -c synchronous_commit=off";
     const std::vector<const char*> keywords{"fallback_application_name", "keepalives", "keepalives_idle",
                                             "keepalives_interval", "keepalives_count", "options",
                                             "dbname", nullptr};
@@ -180,15 +196,22 @@ class PgTaskFeed::Worker {
     std::vector<std::shared_ptr<Subscriber>> starting;
     std::vector<std::pair<std::int64_t, std::int64_t>> ended;
     std::vector<std::int64_t> followed;
+    std::vector<std::int64_t> announcing;
     {
       const std::lock_guard lock(feed_.mutex_);
       starting.swap(feed_.pending_);
       ended.swap(feed_.sessions_ended_);
+      announcing.assign(feed_.to_announce_.begin(), feed_.to_announce_.end());
+      feed_.to_announce_.clear();
       if (resync_) {
         for (const auto& [user, subscribers] : feed_.by_user_) followed.push_back(user);
       }
     }
     for (const auto& [user, version] : ended) end_sessions(user, version);
+    if (!announcing.empty() && !announce(announcing)) {
+      keep_pending(starting);
+      return false;
+    }
     if (resync_) {
       for (const std::int64_t user : followed) dirty_.insert(user);
       if (!followed.empty() && !check_sessions(followed)) return keep_pending(starting);
@@ -199,6 +222,10 @@ class PgTaskFeed::Worker {
         starting.erase(starting.begin(), starting.begin() + static_cast<std::ptrdiff_t>(i));
         return keep_pending(starting);
       }
+    }
+    if (SteadyClock::now() >= next_sweep_) {
+      if (!sweep()) return false;
+      next_sweep_ = SteadyClock::now() + feed_.options_.sweep_interval;
     }
     while (!dirty_.empty()) {
       if (!fetch()) return false;
@@ -260,6 +287,54 @@ class PgTaskFeed::Worker {
     s.cursor = from;
     s.started = true;
     if (from < latest) dirty_.insert(user);
+    return true;
+  }
+
+  // NOTIFY for the users whose changes this instance committed. When the
+  // connection is lost they are announced again after it is back.
+  bool announce(const std::vector<std::int64_t>& users) {
+    Params params;
+    params.text(array_of(users));
+    auto result = query(kAnnounce, params);
+    if (!result) {
+      const std::lock_guard lock(feed_.mutex_);
+      feed_.to_announce_.insert(users.begin(), users.end());
+      return !connection_lost(result);
+    }
+    feed_.announced_.fetch_add(users.size(), std::memory_order_relaxed);
+    return true;
+  }
+
+  // Events nobody announced (another writer; an instance that died between
+  // its commit and its NOTIFY): the followed users' latest ids, compared
+  // with what their streams have seen.
+  bool sweep() {
+    std::unordered_map<std::int64_t, std::int64_t> seen;  // user -> least cursor
+    {
+      const std::lock_guard lock(feed_.mutex_);
+      for (const auto& [user, subscribers] : feed_.by_user_) {
+        for (const auto& s : subscribers) {
+          if (!s->started) continue;
+          const auto [at, fresh] = seen.emplace(user, s->cursor);
+          if (!fresh) at->second = std::min(at->second, s->cursor);
+        }
+      }
+    }
+    if (seen.empty()) return true;
+    std::vector<std::int64_t> users;
+    users.reserve(seen.size());
+    for (const auto& [user, cursor] : seen) users.push_back(user);
+    Params params;
+    params.text(array_of(users));
+    auto result = query(kLatest, params);
+    if (!result) return !connection_lost(result);
+    const Rows rows(result->get());
+    for (int row = 0; row < rows.size(); ++row) {
+      const std::int64_t user = rows.int8(row, 0);
+      if (rows.int8(row, 1) > seen[user]) dirty_.insert(user);
+      seen.erase(user);
+    }
+    for (const auto& [user, cursor] : seen) end_sessions(user, kUserDeleted);  // no row: the user is gone
     return true;
   }
 
@@ -337,8 +412,9 @@ class PgTaskFeed::Worker {
     return !connection_lost(result);
   }
 
-  // Ends `user`'s subscriptions whose token version is not `version`
-  // (all of them when the user is gone).
+  // Ends `user`'s subscriptions whose token version is older than
+  // `version` (all of them when the user is gone). Versions only grow, so
+  // a late notification of an older bump never ends a newer session.
   void end_sessions(std::int64_t user, std::int64_t version) {
     std::vector<std::shared_ptr<Subscriber>> ending;
     {
@@ -346,7 +422,7 @@ class PgTaskFeed::Worker {
       const auto found = feed_.by_user_.find(user);
       if (found == feed_.by_user_.end()) return;
       for (const auto& s : found->second) {
-        if (version == kUserDeleted || s->caller.token_version().value() != version) ending.push_back(s);
+        if (version == kUserDeleted || s->caller.token_version().value() < version) ending.push_back(s);
       }
     }
     for (const auto& s : ending) end(*s);
@@ -386,7 +462,7 @@ class PgTaskFeed::Worker {
 
   // Sleeps until the database or the feed has news, or the prune is due.
   void wait_for_news(SteadyClock::time_point next_prune) {
-    const auto until = std::min(next_prune, SteadyClock::now() + std::chrono::seconds(1));
+    const auto until = std::min({next_prune, next_sweep_, SteadyClock::now() + std::chrono::seconds(1)});
     const auto timeout =
         std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(until - SteadyClock::now()).count());
     pollfd fds[2] = {{PQsocket(connection_->native()), POLLIN, 0}, {feed_.wake_fd_, POLLIN, 0}};
@@ -416,6 +492,7 @@ class PgTaskFeed::Worker {
   PgTaskFeed& feed_;
   std::unique_ptr<Connection> connection_;
   std::set<std::int64_t> dirty_;
+  SteadyClock::time_point next_sweep_{};
   std::vector<std::pair<std::int64_t, std::int64_t>> ended_;
   bool resync_ = false;
   bool ever_connected_ = false;
@@ -462,8 +539,14 @@ void PgTaskFeed::prune_now() {
   wake();
 }
 
-void PgTaskFeed::publish(core::UserId /*user*/, const core::TaskChange& /*change*/) {
-  // The change's own transaction recorded the event and its NOTIFY.
+void PgTaskFeed::publish(core::UserId user, const core::TaskChange& /*change*/) {
+  // The change's own transaction recorded the event; every instance is
+  // told by a NOTIFY from this feed's thread.
+  {
+    const std::lock_guard lock(mutex_);
+    to_announce_.insert(user.value());
+  }
+  wake();
 }
 
 void PgTaskFeed::revoke(core::UserId user, std::optional<core::TokenVersion> current) {

@@ -2,9 +2,10 @@
 // TaskFeed on PostgreSQL (SPEC §6 live sync), for every instance on one
 // database. The events themselves are written by the database in the
 // transaction of each task change (migration 0004: a per-user sequence on
-// the user's row, a task_events row, and NOTIFY todo_task_events with the
-// user's id); ending sessions NOTIFYs todo_sessions ("user version", or
-// "user -1" when the user is deleted).
+// the user's row and a task_events row); publish() then has this feed's
+// thread NOTIFY todo_task_events with the user's id, so every instance
+// hears of it at once. Ending sessions NOTIFYs todo_sessions from a trigger
+// ("user version", or "user -1" when the user is deleted).
 //
 // Each feed owns one thread and one direct connection (not through a
 // transaction pooler: LISTEN needs a session of its own). The thread:
@@ -18,12 +19,14 @@
 //  - after losing its connection (a database restart, a failover), connects
 //    again, LISTENs again, then reads every followed user's missed events
 //    and checks every followed session: nothing is lost meanwhile, only late;
+//  - every sweep_interval, compares the followed users' latest ids with
+//    what their streams have seen, for changes nobody announced (SQL from
+//    another writer; an instance that died between commit and NOTIFY);
 //  - prunes old events now and then (older than 24 h and beyond each
 //    user's last 1000).
 // subscribe() is Unavailable while the thread is not listening. Listeners
 // are called on that thread only, so one at a time and in order.
-// publish() is a no-op (the database recorded the change); revoke() passes
-// the news to the thread at once, ahead of the NOTIFY.
+// publish() and revoke() only queue the news for the thread and wake it.
 
 #include <atomic>
 #include <chrono>
@@ -34,6 +37,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -54,6 +58,8 @@ struct FeedOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds statement_timeout{5000};
   std::chrono::seconds prune_interval{600};
+  // How often changes nobody announced are looked for.
+  std::chrono::milliseconds sweep_interval{1000};
   // Told of connection trouble (from the feed's thread).
   std::function<void(std::string_view)> on_warning;
 };
@@ -76,6 +82,7 @@ class PgTaskFeed final : public core::TaskFeed {
   std::size_t open_subscriptions() const;
   std::uint64_t events_delivered() const noexcept { return delivered_.load(std::memory_order_relaxed); }
   std::uint64_t reconnects() const noexcept { return reconnects_.load(std::memory_order_relaxed); }
+  std::uint64_t announced() const noexcept { return announced_.load(std::memory_order_relaxed); }
   // Prunes old events at the next chance (besides every prune_interval).
   void prune_now();
   std::uint64_t prunes() const noexcept { return prunes_.load(std::memory_order_acquire); }
@@ -105,6 +112,9 @@ class PgTaskFeed final : public core::TaskFeed {
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> reconnects_{0};
   std::atomic<std::uint64_t> prunes_{0};
+  std::atomic<std::uint64_t> announced_{0};
+  // Users whose changes this instance committed, to NOTIFY about.
+  std::set<std::int64_t> to_announce_;
   std::atomic<bool> prune_requested_{false};
   std::unique_ptr<Worker> worker_;
   std::thread thread_;

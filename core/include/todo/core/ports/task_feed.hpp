@@ -97,7 +97,8 @@ class TaskFeed {
   // A change to one of `user`'s tasks committed.
   virtual void publish(UserId user, const TaskChange& change) = 0;
   // `user`'s sessions older than `current` ended (logout-all, password
-  // change); nullopt: the user is gone. Their subscriptions end.
+  // change); nullopt: the user is gone. Their subscriptions end; those of
+  // a token at `current` or newer stay (a late call never ends them).
   virtual void revoke(UserId user, std::optional<TokenVersion> current) = 0;
   // ResourceExhausted (kTooManyStreams) when `caller`'s user already holds
   // its most open subscriptions (on this feed); Unavailable when the feed
