@@ -21,7 +21,9 @@
 //    finish, none starts afterwards.
 //  - publish() and revoke() are made only after the change committed
 //    (TaskService, AuthService). An adapter whose storage records the
-//    change in the same transaction (PostgreSQL) may take them as no-ops.
+//    change in the same transaction (PostgreSQL) uses them only to wake its
+//    subscribers sooner; it must not depend on them (a writer may die
+//    between its commit and the call).
 // The contract's cases run on every feed (tests/contract/task_feed_contract.cpp).
 
 #include <chrono>
