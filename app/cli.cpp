@@ -40,6 +40,7 @@ const std::vector<Setting>& settings() {
       {"DB_TRANSACTION_POOLER", "0", "1 behind PgBouncer < 1.21 in transaction mode: unnamed statements, no session settings"},
       {"LOG_LEVEL", "info", "debug, info, warn or error (warn and error: no access log)"},
       {"MAX_CONNECTIONS", "4096", "open HTTP connections at most"},
+      {"KEEPALIVE_TIMEOUT_S", "60", "seconds an idle kept-alive connection is kept (live-sync streams are not idle)"},
       {"LOGIN_MAX_FAILURES", "10", "failed logins per email per 15 min before 429 (shared through the database); 0: off"},
       {"ADDRESS_MAX_FAILURES", "100", "failed logins per client address per 15 min before 429; 0: off"},
       {"SIGNUP_PER_ADDRESS", "100", "sign-ups per client address per hour; 0: no limit"},

@@ -90,7 +90,7 @@ const std::vector<std::string> kConfigVariables = {
     "THREADS",       "LOG_LEVEL",          "MAX_CONNECTIONS",      "LOGIN_MAX_FAILURES",
     "ADDRESS_MAX_FAILURES", "SIGNUP_PER_ADDRESS", "TRUSTED_PROXIES", "MAX_TASKS_PER_USER",
     "DB_STATEMENT_TIMEOUT_MS", "DB_WRITE_GROUP_MAX", "DB_TRANSACTION_POOLER", "DB_LISTEN_URL",
-    "MAX_STREAMS_PER_USER"};
+    "MAX_STREAMS_PER_USER", "KEEPALIVE_TIMEOUT_S"};
 
 core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   cores = std::max<std::size_t>(1, cores);
@@ -212,6 +212,10 @@ core::Result<Config> parse_config(const Environment& env, std::size_t cores) {
   const auto max_tasks = integer(env, "MAX_TASKS_PER_USER", 10000, 0, 1'000'000'000);
   if (!max_tasks) return max_tasks.error();
   config.max_tasks_per_user = *max_tasks;
+
+  const auto keepalive = integer(env, "KEEPALIVE_TIMEOUT_S", 60, 1, 3600);
+  if (!keepalive) return keepalive.error();
+  config.keepalive_timeout_s = static_cast<int>(*keepalive);
 
   const auto streams = integer(env, "MAX_STREAMS_PER_USER", 10, 1, 10'000);
   if (!streams) return streams.error();

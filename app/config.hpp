@@ -41,6 +41,7 @@ struct Config {
   std::vector<std::string> trusted_proxies;
   // SPEC §6: 0 = no limit.
   std::int64_t max_tasks_per_user = 10000;
+  int keepalive_timeout_s = 60;  // KEEPALIVE_TIMEOUT_S: an idle kept-alive connection is closed after it
   std::size_t max_streams_per_user = 10;  // MAX_STREAMS_PER_USER: open live-sync streams per user (429 beyond)
   std::string db_listen_url;  // DB_LISTEN_URL (default DATABASE_URL): live sync's LISTEN connection
   std::int64_t db_statement_timeout_ms = 5000;

@@ -375,6 +375,7 @@ int serve(const Config& config, Logger& log) {
   server_options.port = config.port;
   server_options.io_threads = config.threads;
   server_options.max_connections = config.max_connections;
+  server_options.idle_timeout = std::chrono::seconds(config.keepalive_timeout_s);
   // bcrypt is pure CPU: half the cores at most, so I/O and task reads keep
   // the rest during a login storm.
   server_options.crypto_threads = std::max<std::size_t>(1, cores / 2);

@@ -70,8 +70,14 @@ TEST_CASE("every variable is read when set") {
   env["MAX_TASKS_PER_USER"] = "0";
   env["DB_STATEMENT_TIMEOUT_MS"] = "250";
   env["DB_WRITE_GROUP_MAX"] = "1";
+  env["MAX_STREAMS_PER_USER"] = "3";
+  env["KEEPALIVE_TIMEOUT_S"] = "5";
+  env["DB_LISTEN_URL"] = "postgresql://listen@db/todo";
   const auto config = parse_config(env, 4);
   REQUIRE(config);
+  CHECK(config->max_streams_per_user == 3);
+  CHECK(config->keepalive_timeout_s == 5);
+  CHECK(config->db_listen_url == "postgresql://listen@db/todo");
   CHECK(config->jwt_previous_secrets == std::vector<std::string>{std::string(40, 'a'), std::string(33, 'b')});
   CHECK(config->port == 0);
   CHECK(config->bind == "::");
@@ -154,7 +160,9 @@ TEST_CASE("numbers outside their range are refused with the variable named") {
       {"DB_PIPELINE_WRITE_CONNECTIONS", "65"},
       {"DB_PIPELINE_CONNECTIONS", "65"}, {"MAX_TASKS_PER_USER", "-1"}, {"MAX_TASKS_PER_USER", "many"},
       {"DB_STATEMENT_TIMEOUT_MS", "-1"}, {"DB_STATEMENT_TIMEOUT_MS", "3600001"},
-      {"DB_WRITE_GROUP_MAX", "0"},  {"DB_WRITE_GROUP_MAX", "1001"}};
+      {"DB_WRITE_GROUP_MAX", "0"},  {"DB_WRITE_GROUP_MAX", "1001"},
+      {"MAX_STREAMS_PER_USER", "0"}, {"MAX_STREAMS_PER_USER", "10001"},
+      {"KEEPALIVE_TIMEOUT_S", "0"}, {"KEEPALIVE_TIMEOUT_S", "3601"}};
   for (const auto& [name, value] : cases) {
     Environment env = minimal();
     env[name] = value;
@@ -197,4 +205,12 @@ TEST_CASE("a zero core count counts as one core") {
   REQUIRE(config);
   CHECK(config->threads == 2);
   CHECK(config->db_pool_size == 2);
+}
+
+TEST_CASE("live sync settings default to 10 streams per user, a 60 s keep-alive and DATABASE_URL for LISTEN") {
+  const auto config = parse_config(minimal(), 4);
+  REQUIRE(config);
+  CHECK(config->max_streams_per_user == 10);
+  CHECK(config->keepalive_timeout_s == 60);
+  CHECK(config->db_listen_url == config->database_url);
 }

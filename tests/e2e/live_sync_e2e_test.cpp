@@ -202,14 +202,19 @@ TEST_CASE("the token's expiry ends the stream with event revoked", "[e2e][live][
   CHECK(stream->wait_end(seconds(5)));
 }
 
-TEST_CASE("the stream sends a comment line at least every 15 s", "[e2e][live]") {
-  HttpClient client(shared_port());
+TEST_CASE("the stream sends a comment line at least every 15 s and outlives the keep-alive timeout",
+          "[e2e][live]") {
+  // Idle kept-alive connections are closed after 1 s here.
+  ServerProcess server(with_variable(server_environment(PgCluster::shared().fresh_database("heartbeat")),
+                                     "KEEPALIVE_TIMEOUT_S", "1"));
+  HttpClient client(server.port());
   const Account alice = signup(client, "live-heartbeat");
-  auto stream = open_stream(shared_port(), alice.token);
+  auto stream = open_stream(server.port(), alice.token);
   const auto start = SteadyClock::now();
   REQUIRE(stream->wait_comment(seconds(16)));
   INFO("first heartbeat after " << seconds_since(start) << " s");
-  // Past the 10 s request timeout: a stream is not cut like a slow request.
+  // Long past the 1 s keep-alive timeout and the 10 s request timeout: a
+  // stream is neither an idle connection nor a slow request.
   CHECK_FALSE(stream->ended());
   create_task(client, alice, json::object{{"title", "still live"}});
   expect_event(*stream, "created");

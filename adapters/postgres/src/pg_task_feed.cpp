@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <system_error>
@@ -61,10 +63,14 @@ SELECT c.user_id, u.token_version
 FROM unnest($1::bigint[]) AS c(user_id) LEFT JOIN users AS u ON u.id = c.user_id
 )sql"};
 
-// $1 users whose changes this instance committed: wakes every instance.
+// $1 payloads, each a comma list of users whose changes this instance
+// committed: wakes every instance. One notification per payload, however
+// many users it names (PostgreSQL's work per notification is the same).
 constexpr Statement kAnnounce{"todo_feed_announce", R"sql(
-SELECT pg_notify('todo_task_events', u::text) FROM unnest($1::bigint[]) AS u
+SELECT pg_notify('todo_task_events', p) FROM unnest($1::text[]) AS p
 )sql"};
+// A NOTIFY payload must be shorter than 8000 bytes.
+constexpr std::size_t kPayloadLimit = 7900;
 
 // $1 users: each one's latest event id (no row when the user is gone).
 constexpr Statement kLatest{"todo_feed_latest", R"sql(
@@ -98,7 +104,12 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
 // The feed's thread: its connection and everything only it touches.
 class PgTaskFeed::Worker {
  public:
-  explicit Worker(PgTaskFeed& feed) : feed_(feed) {}
+  explicit Worker(PgTaskFeed& feed) : feed_(feed) {
+    std::random_device random;
+    char text[17];
+    std::snprintf(text, sizeof text, "%08x%08x", random(), random());
+    tag_ = text;
+  }
 
   void run() {
     auto next_prune = SteadyClock::now() + std::chrono::seconds(5);
@@ -208,21 +219,31 @@ class PgTaskFeed::Worker {
       }
     }
     for (const auto& [user, version] : ended) end_sessions(user, version);
-    if (!announcing.empty() && !announce(announcing)) {
-      keep_pending(starting);
-      return false;
-    }
     if (resync_) {
       for (const std::int64_t user : followed) dirty_.insert(user);
-      if (!followed.empty() && !check_sessions(followed)) return keep_pending(starting);
+      if (!followed.empty() && !check_sessions(followed)) {
+        requeue(announcing);
+        return keep_pending(starting);
+      }
       resync_ = false;
     }
     for (std::size_t i = 0; i < starting.size(); ++i) {
       if (!start(*starting[i])) {
         starting.erase(starting.begin(), starting.begin() + static_cast<std::ptrdiff_t>(i));
+        requeue(announcing);
         return keep_pending(starting);
       }
     }
+    // This instance's own changes: its streams are told first (no need to
+    // wait for its own notification), then every other instance.
+    for (const std::int64_t user : announcing) dirty_.insert(user);
+    while (!dirty_.empty()) {
+      if (!fetch()) {
+        requeue(announcing);
+        return false;
+      }
+    }
+    if (!announcing.empty() && !announce(announcing)) return false;
     if (SteadyClock::now() >= next_sweep_) {
       if (!sweep()) return false;
       next_sweep_ = SteadyClock::now() + feed_.options_.sweep_interval;
@@ -292,13 +313,36 @@ class PgTaskFeed::Worker {
 
   // NOTIFY for the users whose changes this instance committed. When the
   // connection is lost they are announced again after it is back.
+  void requeue(const std::vector<std::int64_t>& users) {
+    const std::lock_guard lock(feed_.mutex_);
+    feed_.to_announce_.insert(users.begin(), users.end());
+  }
+
   bool announce(const std::vector<std::int64_t>& users) {
+    // A text[] literal of payloads "TAG:12,45,78" (no character needs
+    // quoting); TAG tells this instance its own notifications.
+    const std::string prefix = tag_ + ":";
+    std::string payloads = "{\"" + prefix;
+    std::size_t current = 0;
+    for (const std::int64_t user : users) {
+      const std::string id = std::to_string(user);
+      if (current != 0 && prefix.size() + current + 1 + id.size() > kPayloadLimit) {
+        payloads += "\",\"" + prefix;
+        current = 0;
+      }
+      if (current != 0) {
+        payloads += ',';
+        ++current;
+      }
+      payloads += id;
+      current += id.size();
+    }
+    payloads += "\"}";
     Params params;
-    params.text(array_of(users));
+    params.text(payloads);
     auto result = query(kAnnounce, params);
     if (!result) {
-      const std::lock_guard lock(feed_.mutex_);
-      feed_.to_announce_.insert(users.begin(), users.end());
+      requeue(users);
       return !connection_lost(result);
     }
     feed_.announced_.fetch_add(users.size(), std::memory_order_relaxed);
@@ -445,7 +489,16 @@ class PgTaskFeed::Worker {
       const std::string_view channel(notify->relname);
       const std::string_view payload(notify->extra);
       if (channel == kEventsChannel) {
-        if (const auto user = parse_int(payload)) dirty_.insert(*user);
+        // "TAG:12,45,78": the users one instance announced in one round;
+        // this instance's own were told before it announced them.
+        const std::size_t colon = payload.find(':');
+        std::string_view rest = colon == std::string_view::npos ? payload : payload.substr(colon + 1);
+        if (colon != std::string_view::npos && payload.substr(0, colon) == tag_) rest = {};
+        while (!rest.empty()) {
+          const std::size_t comma = rest.find(',');
+          if (const auto user = parse_int(rest.substr(0, comma))) dirty_.insert(*user);
+          rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        }
       } else if (channel == kSessionsChannel) {
         const std::size_t space = payload.find(' ');
         const auto user = parse_int(payload.substr(0, space));
@@ -493,6 +546,7 @@ class PgTaskFeed::Worker {
   std::unique_ptr<Connection> connection_;
   std::set<std::int64_t> dirty_;
   SteadyClock::time_point next_sweep_{};
+  std::string tag_;  // this instance's mark on its announcements
   std::vector<std::pair<std::int64_t, std::int64_t>> ended_;
   bool resync_ = false;
   bool ever_connected_ = false;
