@@ -155,3 +155,110 @@ describe('due dates (naive datetime-local values are UTC on the server)', () => 
     assert.equal(dates.isOverdue('2026-12-01T10:30:01.000000Z', now), false);
   });
 });
+
+// live.js imports api.js (the token store): both loaded as data: URLs, the
+// import pointed at the other. A fake fetch plays the server.
+async function loadLive() {
+  const api = await readFile(path.join(staticDir, 'api.js'), 'utf8');
+  const apiUrl = `data:text/javascript;base64,${Buffer.from(api).toString('base64')}`;
+  const live = (await readFile(path.join(staticDir, 'live.js'), 'utf8')).replace("from './api.js'", `from '${apiUrl}'`);
+  return import(`data:text/javascript;base64,${Buffer.from(live).toString('base64')}`);
+}
+
+const memoryStorage = new Map();
+globalThis.localStorage = {
+  getItem: (key) => (memoryStorage.has(key) ? memoryStorage.get(key) : null),
+  setItem: (key, value) => memoryStorage.set(key, String(value)),
+  removeItem: (key) => memoryStorage.delete(key),
+};
+const { LiveSync } = await loadLive();
+
+// A streamed answer whose body arrives in the given pieces, then ends.
+function streamed(pieces, status = 200, headers = {}) {
+  const encoder = new TextEncoder();
+  const body = new ReadableStream({
+    start(controller) {
+      for (const piece of pieces) controller.enqueue(encoder.encode(piece));
+      controller.close();
+    },
+  });
+  return { status, ok: status >= 200 && status < 300, body, headers: new Headers(headers) };
+}
+
+// Runs a LiveSync against answers given in order; resolves once `until`
+// says so (checked after each callback), with what it was told and sent.
+function follow(answers, until) {
+  return new Promise((resolve) => {
+    const told = { changes: [], resets: 0, ended: 0, requests: [] };
+    const realFetch = globalThis.fetch;
+    let live;
+    const check = () => {
+      if (until(told)) {
+        live.stop();
+        globalThis.fetch = realFetch;
+        resolve(told);
+      }
+    };
+    globalThis.fetch = async (url, init) => {
+      told.requests.push({ url, headers: { ...init.headers } });
+      const next = answers.shift();
+      if (!next) return new Promise(() => {});  // nothing more: hang until stopped
+      return next;
+    };
+    live = new LiveSync({
+      onChange: (kind, data) => {
+        told.changes.push([kind, data.id]);
+        check();
+      },
+      onReset: () => {
+        told.resets += 1;
+        check();
+      },
+      onEnded: () => {
+        told.ended += 1;
+        check();
+      },
+    });
+    live.retryMs = 1;  // reconnect at once in these cases
+    live.start();
+    live.retryMs = 1;
+  });
+}
+
+describe('live sync client (live.js)', () => {
+  localStorage.setItem('todo.token', 'a-token');
+
+  it('reads events split anywhere, skips heartbeats and sends the token', async () => {
+    const told = await follow(
+      [streamed(['retr', 'y: 1\n\nid: 1\nevent: cre', 'ated\ndata: {"id":7,"title":"a"}\n', '\n:\n\nid: 2\r\nevent: deleted\r\ndata: {"id":7}\r\n\r\n'])],
+      (t) => t.changes.length === 2,
+    );
+    assert.deepEqual(told.changes, [['created', 7], ['deleted', 7]]);
+    assert.equal(told.requests[0].url, '/api/tasks/events');
+    assert.equal(told.requests[0].headers.Authorization, 'Bearer a-token');
+    assert.equal(told.requests[0].headers['Last-Event-ID'], undefined);
+  });
+
+  it('reconnects with Last-Event-ID after the stream ends', async () => {
+    const told = await follow(
+      [streamed(['retry: 1\n\nid: 5\nevent: updated\ndata: {"id":3}\n\n']), streamed(['id: 6\nevent: updated\ndata: {"id":4}\n\n'])],
+      (t) => t.changes.length === 2,
+    );
+    assert.equal(told.requests.length, 2);
+    assert.equal(told.requests[1].headers['Last-Event-ID'], '5');
+  });
+
+  it('reloads on reset and ends the session on revoked, without reconnecting', async () => {
+    const told = await follow(
+      [streamed(['id: 9\nevent: reset\ndata: {}\n\nevent: revoked\ndata: {"detail":"Session ended"}\n\n'])],
+      (t) => t.ended === 1,
+    );
+    assert.equal(told.resets, 1);
+    assert.equal(told.requests.length, 1);
+  });
+
+  it('ends the session on a 401', async () => {
+    const told = await follow([streamed([], 401)], (t) => t.ended === 1);
+    assert.equal(told.ended, 1);
+  });
+});
