@@ -596,11 +596,15 @@ void PgTaskFeed::prune_now() {
 void PgTaskFeed::publish(core::UserId user, const core::TaskChange& /*change*/) {
   // The change's own transaction recorded the event; every instance is
   // told by a NOTIFY from this feed's thread.
+  bool first = false;
   {
     const std::lock_guard lock(mutex_);
+    first = to_announce_.empty();
     to_announce_.insert(user.value());
   }
-  wake();
+  // The thread takes the whole set at once: a set that was not empty has
+  // its wake-up coming already (one system call per round, not per write).
+  if (first) wake();
 }
 
 void PgTaskFeed::revoke(core::UserId user, std::optional<core::TokenVersion> current) {

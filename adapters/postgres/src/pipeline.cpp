@@ -464,8 +464,7 @@ class Pipeline::Slot : public std::enable_shared_from_this<Pipeline::Slot> {
 };
 
 Pipeline::Pipeline(Pool& pool, net::io_context& context, std::size_t connections,
-                   const std::vector<Statement>& statements, std::size_t group_max, bool serial, bool keyed)
-    : keyed_(keyed) {
+                   const std::vector<Statement>& statements, std::size_t group_max, bool serial, bool keyed) {
   for (std::size_t i = 0; i < connections; ++i) {
     slots_.push_back(std::make_shared<Slot>(pool, context, statements, counters_, std::max<std::size_t>(group_max, 1), serial, keyed));
   }
@@ -478,22 +477,13 @@ Pipeline::~Pipeline() {
 bool Pipeline::submit(const Statement& statement, const Params& params, Done& done, std::int64_t key) {
   if (slots_.empty()) return false;
   const std::size_t n = slots_.size();
-  std::size_t first = 0;
-  if (keyed_ && key > 0) {
-    // Writes: a user's always take the same connection. Spread over them
-    // by a mix of the id (consecutive ids would alternate anyway; this
-    // keeps any stride from piling onto one).
-    std::uint64_t mixed = static_cast<std::uint64_t>(key) * 0x9E3779B97F4A7C15ULL;
-    first = static_cast<std::size_t>((mixed >> 32) % n);
-  } else {
-    // The least loaded connection first (ties in turn), so a statement does
-    // not queue behind another's while a connection sits idle; then the
-    // others in turn, which may take it while that one is being opened.
-    first = next_.fetch_add(1, std::memory_order_relaxed) % n;
-    for (std::size_t i = 1; i < n; ++i) {
-      const std::size_t candidate = (first + i) % n;
-      if (slots_[candidate]->load() < slots_[first]->load()) first = candidate;
-    }
+  // The least loaded connection first (ties in turn), so a statement does
+  // not queue behind another's while a connection sits idle; then the
+  // others in turn, which may take it while that one is being opened.
+  std::size_t first = next_.fetch_add(1, std::memory_order_relaxed) % n;
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::size_t candidate = (first + i) % n;
+    if (slots_[candidate]->load() < slots_[first]->load()) first = candidate;
   }
   for (std::size_t i = 0; i < n; ++i) {
     if (slots_[(first + i) % n]->submit(statement, params, done, key)) return true;

@@ -57,10 +57,7 @@ class Pipeline {
   // size (a transaction pooler must see each Sync answered before the next
   // goes out; PgBouncer 1.18 hands the server connection on after the
   // first ReadyForQuery). `keyed`: a group holds at most one statement per
-  // key (writes: their row locks; reads need no such rule), and a key's
-  // statements go to one connection (its key modulo the connections, while
-  // that one takes them), so two connections' transactions never wait for
-  // each other on one user's row lock.
+  // key (writes: their row locks; reads need no such rule).
   Pipeline(Pool& pool, boost::asio::io_context& context, std::size_t connections,
            const std::vector<Statement>& statements, std::size_t group_max = 1, bool serial = false,
            bool keyed = true);
@@ -102,7 +99,6 @@ class Pipeline {
   std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
   std::vector<std::shared_ptr<Slot>> slots_;
   std::atomic<std::size_t> next_{0};
-  bool keyed_ = true;
 };
 
 }  // namespace todo::pg
