@@ -43,7 +43,7 @@ void MemoryTaskFeed::revoke(core::UserId user, std::optional<core::TokenVersion>
   std::vector<std::shared_ptr<Subscriber>> ended;
   std::erase_if(subscribers, [&](const std::shared_ptr<Subscriber>& s) {
     // Versions only grow: a session at or past `current` is not ended.
-    if (current && s->caller.token_version() >= *current) return false;
+    if (current && s->caller.token_version().value() >= current->value()) return false;
     ended.push_back(s);
     return true;
   });
