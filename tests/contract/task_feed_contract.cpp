@@ -60,6 +60,9 @@ class Recorder final : public FeedListener {
   }
   void on_reset(std::int64_t latest) override { add({"reset", latest, std::nullopt, TaskId()}); }
   void on_revoked() override { add({"revoked", 0, std::nullopt, TaskId()}); }
+  void on_refused(const Error& error) override {
+    add({error.message == kTooManyStreams ? "refused" : "refused: " + error.message, 0, std::nullopt, TaskId()});
+  }
 
   // Waits until `count` things were told; all of them.
   std::vector<Told> wait_for(std::size_t count) {
@@ -366,6 +369,47 @@ TEST_CASE("pg feed: a change made through one instance reaches the other's subsc
   const auto seen = told->wait_for(2);
   REQUIRE(whats(seen) == std::vector<std::string>{"started 0", "created 1"});
   REQUIRE(seen[1].task->title == "made on a");
+}
+
+TEST_CASE("pg feed: the per-user limit counts every instance's subscriptions, and a closed one frees its place",
+          "[feed][pg]") {
+  PgFeed a;
+  todo::pg::PgTaskFeed b{feed_options()};
+  REQUIRE(b.wait_listening(kPatience));
+  const User alice = add_user(a.backend.users(), "alice@example.com");
+  std::vector<Subscribed> open;
+  open.push_back(subscribe(a, alice));
+  open.push_back(subscribe(a, alice));
+  const auto on_b = [&] {
+    Subscribed s;
+    auto made = b.subscribe(caller_of(alice), std::nullopt, s.told);
+    REQUIRE(made);  // the local count allows it: the shared one decides
+    s.subscription = std::move(*made);
+    return s;
+  };
+  Subscribed third = on_b();
+  REQUIRE(whats(third.told->wait_for(1)) == std::vector<std::string>{"started 0"});
+  Subscribed fourth = on_b();
+  REQUIRE(whats(fourth.told->wait_for(1)) == std::vector<std::string>{"refused 0"});
+
+  // One on instance a ends: its place is free for instance b (given back
+  // at a's next round, so asked for until it is).
+  open.front().subscription.reset();
+  std::vector<std::string> got;
+  const auto until = std::chrono::steady_clock::now() + kPatience;
+  do {
+    Subscribed again = on_b();
+    got = whats(again.told->wait_for(1));
+    if (got == std::vector<std::string>{"started 0"}) {
+      open.push_back(std::move(again));
+      break;
+    }
+  } while (std::chrono::steady_clock::now() < until);
+  REQUIRE(got == std::vector<std::string>{"started 0"});
+  // Everyone still follows the changes.
+  create(a, alice, "to all three");
+  REQUIRE(open.back().told->wait_for(2).size() == 2);
+  REQUIRE(third.told->wait_for(2).size() == 2);
 }
 
 TEST_CASE("pg feed: a lost listening connection is made again and nothing committed meanwhile is lost",

@@ -667,6 +667,7 @@ struct Told final : FeedListener {
   void on_event(const TaskEvent&) override {}
   void on_reset(std::int64_t) override {}
   void on_revoked() override { ++revoked; }
+  void on_refused(const Error&) override { ++revoked; }
 };
 
 std::shared_ptr<Told> follow(AuthFixture& f, const AuthSession& s, std::unique_ptr<Subscription>& kept) {

@@ -250,6 +250,22 @@ TEST_CASE("MAX_STREAMS_PER_USER streams per user; one more is 429; a closed one 
   expect_event(*second, "created");
 }
 
+TEST_CASE("MAX_STREAMS_PER_USER counts the streams on every instance", "[e2e][live][limits][instances]") {
+  const std::string database = PgCluster::shared().fresh_database("streamshared");
+  Environment env = with_variable(server_environment(database), "MAX_STREAMS_PER_USER", "2");
+  ServerProcess first(env);
+  ServerProcess second(env);
+  HttpClient client(first.port());
+  const Account alice = signup(client, "live-limit-shared");
+  auto on_first = open_stream(first.port(), alice.token);
+  auto on_second = open_stream(second.port(), alice.token);
+  auto refused = open_events(second.port(), alice.token);
+  CHECK(refused->status() == 429);
+  CHECK(json::parse(refused->body()).as_object().at("detail") == "Too many open event streams");
+  auto refused_too = open_events(first.port(), alice.token);
+  CHECK(refused_too->status() == 429);
+}
+
 TEST_CASE("streams count toward MAX_CONNECTIONS", "[e2e][live][limits]") {
   Environment env = server_environment(PgCluster::shared().fresh_database("streamconn"));
   env = with_variable(env, "MAX_CONNECTIONS", "3");

@@ -118,6 +118,8 @@ class EventStream final : public ResponseStream,
     emit(std::string(kRevoked), true);
   }
 
+  void on_refused(const core::Error& error) override { refuse(error); }
+
   // The feed refused the subscription: the answer is the refusal.
   void refuse(const core::Error& error) {
     Reply reply;

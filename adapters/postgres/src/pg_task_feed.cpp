@@ -32,6 +32,7 @@ struct PgTaskFeed::Subscriber {
   // The feed's thread only:
   bool started = false;
   std::int64_t cursor = 0;  // the last id told
+  std::optional<std::int64_t> slot;  // its place among the user's streams (an advisory lock)
 };
 
 namespace {
@@ -76,6 +77,32 @@ constexpr std::size_t kPayloadLimit = 7900;
 constexpr Statement kLatest{"todo_feed_latest", R"sql(
 SELECT id, event_seq FROM users WHERE id = ANY ($1::bigint[])
 )sql"};
+
+// Stream places: every instance's streams of one user share
+// max_streams_per_user places, each an advisory lock (key1: the user id
+// folded to 32 bits; key2: kSlotBase + place) held by the instance's
+// listening connection, so a dead instance's places free themselves.
+// $1 key1, $2 places, $3 the places this connection already holds (a
+// session takes its own advisory lock again, so they are skipped first),
+// $4 kSlotBase: the first place taken, or no row.
+constexpr Statement kTakeSlot{"todo_feed_take_slot", R"sql(
+SELECT s::bigint FROM generate_series(0, $2::int - 1) AS s
+WHERE CASE WHEN s = ANY ($3::int[]) THEN false ELSE pg_try_advisory_lock($1::int, $4::int + s) END
+LIMIT 1
+)sql"};
+// $1 key1s, $2 key2s.
+constexpr Statement kReleaseSlots{"todo_feed_release_slots", R"sql(
+SELECT pg_advisory_unlock(a, b) FROM unnest($1::int[], $2::int[]) AS t(a, b)
+)sql"};
+constexpr Statement kRetakeSlots{"todo_feed_retake_slots", R"sql(
+SELECT pg_try_advisory_lock(a, b) FROM unnest($1::int[], $2::int[]) AS t(a, b)
+)sql"};
+constexpr std::int64_t kSlotBase = 0x54440000;
+
+std::int64_t slot_key(std::int64_t user) {
+  const auto folded = static_cast<std::uint32_t>(static_cast<std::uint64_t>(user) ^ (static_cast<std::uint64_t>(user) >> 32));
+  return static_cast<std::int32_t>(folded);
+}
 
 constexpr Statement kPrune{"todo_feed_prune", R"sql(
 DELETE FROM task_events AS e USING users AS u
@@ -208,8 +235,10 @@ class PgTaskFeed::Worker {
     std::vector<std::pair<std::int64_t, std::int64_t>> ended;
     std::vector<std::int64_t> followed;
     std::vector<std::int64_t> announcing;
+    std::vector<std::shared_ptr<Subscriber>> released;
     {
       const std::lock_guard lock(feed_.mutex_);
+      released.swap(feed_.released_);
       starting.swap(feed_.pending_);
       ended.swap(feed_.sessions_ended_);
       announcing.assign(feed_.to_announce_.begin(), feed_.to_announce_.end());
@@ -219,7 +248,16 @@ class PgTaskFeed::Worker {
       }
     }
     for (const auto& [user, version] : ended) end_sessions(user, version);
+    for (const auto& gone : released) release(*gone);
+    if (!release_slots()) {
+      requeue(announcing);
+      return keep_pending(starting);
+    }
     if (resync_) {
+      if (!retake_slots()) {
+        requeue(announcing);
+        return keep_pending(starting);
+      }
       for (const std::int64_t user : followed) dirty_.insert(user);
       if (!followed.empty() && !check_sessions(followed)) {
         requeue(announcing);
@@ -293,6 +331,14 @@ class PgTaskFeed::Worker {
       return true;
     }
     const std::int64_t latest = rows.int8(0, 0);
+    if (!s.slot) {
+      const int taken = take_slot(s);
+      if (taken < 0) return false;
+      if (taken == 0) {
+        refuse(s);
+        return true;
+      }
+    }
     s.listener->on_started(latest);
     const std::optional<std::int64_t> oldest = rows.is_null(0, 2) ? std::nullopt : std::optional(rows.int8(0, 2));
     std::int64_t from = latest;
@@ -308,6 +354,107 @@ class PgTaskFeed::Worker {
     s.cursor = from;
     s.started = true;
     if (from < latest) dirty_.insert(user);
+    return true;
+  }
+
+  // A place among the user's streams on every instance: 1 taken, 0 none
+  // free, -1 failed (the subscription stays pending).
+  int take_slot(Subscriber& s) {
+    const std::int64_t user = s.caller.user_id().value();
+    std::string held = "{";
+    for (const std::int64_t slot : held_[user]) {
+      if (held.size() > 1) held += ',';
+      held += std::to_string(slot);
+    }
+    held += '}';
+    Params params;
+    params.int8(slot_key(user))
+        .int8(static_cast<std::int64_t>(feed_.options_.max_streams_per_user))
+        .text(held)
+        .int8(kSlotBase);
+    auto result = query(kTakeSlot, params);
+    if (!result) return -1;
+    const Rows rows(result->get());
+    if (rows.size() == 0) return 0;
+    s.slot = rows.int8(0, 0);
+    held_[user].insert(*s.slot);
+    return 1;
+  }
+
+  // The user holds its most streams across the instances: refused.
+  void refuse(Subscriber& s) {
+    if (!s.active.exchange(false, std::memory_order_acq_rel)) return;
+    forget_locally(s);
+    s.listener->on_refused(core::Error::resource_exhausted(core::kTooManyStreams, 1));
+  }
+
+  // A subscription that ended gives its place back (at the next round).
+  void release(Subscriber& s) {
+    if (!s.slot) return;
+    const std::int64_t user = s.caller.user_id().value();
+    const auto mine = held_.find(user);
+    if (mine != held_.end()) {
+      mine->second.erase(*s.slot);
+      if (mine->second.empty()) held_.erase(mine);
+    }
+    unlocking_.emplace_back(slot_key(user), kSlotBase + *s.slot);
+    s.slot.reset();
+  }
+
+  bool release_slots() {
+    if (unlocking_.empty()) return true;
+    std::vector<std::int64_t> keys1;
+    std::vector<std::int64_t> keys2;
+    for (const auto& [a, b] : unlocking_) {
+      keys1.push_back(a);
+      keys2.push_back(b);
+    }
+    Params params;
+    params.text(array_of(keys1)).text(array_of(keys2));
+    auto result = query(kReleaseSlots, params);
+    if (connection_lost(result)) {
+      unlocking_.clear();  // the connection's locks went with it
+      return false;
+    }
+    unlocking_.clear();
+    return true;
+  }
+
+  // After a reconnect the locks are gone: each open stream takes its place
+  // again. One another instance took meanwhile stays open without a place
+  // (the user is over the limit until a stream ends).
+  bool retake_slots() {
+    unlocking_.clear();
+    held_.clear();
+    std::vector<std::shared_ptr<Subscriber>> holders;
+    {
+      const std::lock_guard lock(feed_.mutex_);
+      for (const auto& [user, subscribers] : feed_.by_user_) {
+        for (const auto& s : subscribers) {
+          if (s->slot) holders.push_back(s);
+        }
+      }
+    }
+    if (holders.empty()) return true;
+    std::vector<std::int64_t> keys1;
+    std::vector<std::int64_t> keys2;
+    for (const auto& s : holders) {
+      keys1.push_back(slot_key(s->caller.user_id().value()));
+      keys2.push_back(kSlotBase + *s->slot);
+    }
+    Params params;
+    params.text(array_of(keys1)).text(array_of(keys2));
+    auto result = query(kRetakeSlots, params);
+    if (!result) return !connection_lost(result);
+    const Rows rows(result->get());
+    for (int row = 0; row < rows.size() && row < static_cast<int>(holders.size()); ++row) {
+      Subscriber& s = *holders[static_cast<std::size_t>(row)];
+      if (rows.boolean(row, 0)) {
+        held_[s.caller.user_id().value()].insert(*s.slot);
+      } else {
+        s.slot.reset();
+      }
+    }
     return true;
   }
 
@@ -476,6 +623,12 @@ class PgTaskFeed::Worker {
   void end(Subscriber& s) {
     if (!s.active.exchange(false, std::memory_order_acq_rel)) return;
     s.listener->on_revoked();
+    forget_locally(s);
+  }
+
+  // Out of the feed's lists, its place given back.
+  void forget_locally(Subscriber& s) {
+    release(s);
     const std::lock_guard lock(feed_.mutex_);
     const auto found = feed_.by_user_.find(s.caller.user_id().value());
     if (found == feed_.by_user_.end()) return;
@@ -546,6 +699,9 @@ class PgTaskFeed::Worker {
   std::unique_ptr<Connection> connection_;
   std::set<std::int64_t> dirty_;
   SteadyClock::time_point next_sweep_{};
+  // Stream places this connection holds, by user; and those to give back.
+  std::unordered_map<std::int64_t, std::set<std::int64_t>> held_;
+  std::vector<std::pair<std::int64_t, std::int64_t>> unlocking_;
   std::string tag_;  // this instance's mark on its announcements
   std::vector<std::pair<std::int64_t, std::int64_t>> ended_;
   bool resync_ = false;
@@ -639,6 +795,12 @@ core::Result<std::unique_ptr<core::Subscription>> PgTaskFeed::subscribe(
 
 void PgTaskFeed::forget(const std::shared_ptr<Subscriber>& subscriber) {
   subscriber->active.store(false, std::memory_order_release);
+  {
+    const std::lock_guard lock(mutex_);
+    // Its place (if it took one) is given back by the thread.
+    released_.push_back(subscriber);
+  }
+  wake();
   const std::lock_guard lock(mutex_);
   const auto found = by_user_.find(subscriber->caller.user_id().value());
   if (found != by_user_.end()) {

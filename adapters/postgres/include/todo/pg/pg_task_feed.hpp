@@ -24,6 +24,10 @@
 //    another writer; an instance that died between commit and NOTIFY);
 //  - prunes old events now and then (older than 24 h and beyond each
 //    user's last 1000).
+// Stream places: a user's streams on every instance share
+// max_streams_per_user places, advisory locks held by each instance's
+// listening connection (so a dead instance's places free themselves); a
+// subscription that finds none is refused through on_refused().
 // subscribe() is Unavailable while the thread is not listening. Listeners
 // are called on that thread only, so one at a time and in order.
 // publish() and revoke() only queue the news for the thread and wake it.
@@ -104,6 +108,8 @@ class PgTaskFeed final : public core::TaskFeed {
   // Every open subscription by user, pending ones included.
   std::unordered_map<std::int64_t, std::vector<std::shared_ptr<Subscriber>>> by_user_;
   std::vector<std::shared_ptr<Subscriber>> pending_;
+  // Ended subscriptions whose stream place the thread gives back.
+  std::vector<std::shared_ptr<Subscriber>> released_;
   // Sessions ended, told by revoke(): (user, version or -1 when deleted).
   std::vector<std::pair<std::int64_t, std::int64_t>> sessions_ended_;
   bool stop_ = false;

@@ -7,7 +7,8 @@
 //    kept for resuming: at least the user's last kKeptEventsPerUser, and
 //    every event younger than kKeptEventsFor.
 //  - A subscription first tells on_started() with the user's latest id
-//    (or on_revoked() when the caller's session is no longer current):
+//    (or on_revoked() when the caller's session is no longer current, or
+//    on_refused() when the user already holds its most subscriptions):
 //    every change committed after that point is told. Without a resume
 //    point it follows from there; with one it first replays the kept events
 //    after it, or, when it cannot (malformed, too old, ahead of the
@@ -81,6 +82,10 @@ class FeedListener {
   virtual void on_reset(std::int64_t latest) = 0;
   // The caller's session ended; the subscription is over.
   virtual void on_revoked() = 0;
+  // Instead of on_started(): the subscription was refused (e.g.
+  // ResourceExhausted kTooManyStreams, counted across every instance by
+  // a shared feed) and is over.
+  virtual void on_refused(const Error& error) = 0;
 };
 
 class Subscription {
@@ -103,8 +108,9 @@ class TaskFeed {
   // a token at `current` or newer stay (a late call never ends them).
   virtual void revoke(UserId user, std::optional<TokenVersion> current) = 0;
   // ResourceExhausted (kTooManyStreams) when `caller`'s user already holds
-  // its most open subscriptions (on this feed); Unavailable when the feed
-  // cannot follow changes now.
+  // its most open subscriptions on this feed (a feed shared by several
+  // instances may also refuse later, through on_refused()); Unavailable
+  // when the feed cannot follow changes now.
   virtual Result<std::unique_ptr<Subscription>> subscribe(const Caller& caller, ResumePoint resume,
                                                           std::shared_ptr<FeedListener> listener) = 0;
 };
