@@ -46,7 +46,7 @@ const std::vector<Setting>& settings() {
       {"SIGNUP_PER_ADDRESS", "100", "sign-ups per client address per hour; 0: no limit"},
       {"TRUSTED_PROXIES", "none", "comma list of proxy IPs whose X-Forwarded-For gives the client address"},
       {"MAX_TASKS_PER_USER", "10000", "tasks one account may hold (409 beyond); 0: no limit"},
-      {"MAX_STREAMS_PER_USER", "10", "open live-sync streams (GET /api/tasks/events) per user on one instance (429 beyond)"},
+      {"MAX_STREAMS_PER_USER", "10", "open live-sync streams (GET /api/tasks/events) per user, over every instance (429 beyond)"},
       {"DB_LISTEN_URL", "DATABASE_URL", "PostgreSQL for live sync's LISTEN connection (direct, not through a transaction pooler)"},
   };
   return table;
