@@ -333,9 +333,16 @@ class PgTaskFeed::Worker {
     const std::int64_t latest = rows.int8(0, 0);
     if (!s.slot) {
       const int taken = take_slot(s);
-      if (taken < 0) return false;
-      if (taken == 0) {
-        refuse(s);
+      if (taken == kSlotLost) return false;
+      if (taken == kSlotFailed) {
+        // Not the connection: most likely PostgreSQL's lock table is full
+        // (each open stream holds one advisory lock; docs/operations.md).
+        // This stream is refused; the others and the listener go on.
+        refuse(s, core::Error::unavailable("live sync cannot take a stream place now"));
+        return true;
+      }
+      if (taken == kSlotNone) {
+        refuse(s, core::Error::resource_exhausted(core::kTooManyStreams, 1));
         return true;
       }
     }
@@ -357,8 +364,12 @@ class PgTaskFeed::Worker {
     return true;
   }
 
-  // A place among the user's streams on every instance: 1 taken, 0 none
-  // free, -1 failed (the subscription stays pending).
+  static constexpr int kSlotTaken = 1;
+  static constexpr int kSlotNone = 0;    // every place is taken
+  static constexpr int kSlotLost = -1;   // the connection was lost: it stays pending
+  static constexpr int kSlotFailed = -2; // the statement failed
+
+  // A place among the user's streams on every instance.
   int take_slot(Subscriber& s) {
     const std::int64_t user = s.caller.user_id().value();
     std::string held = "{";
@@ -373,19 +384,19 @@ class PgTaskFeed::Worker {
         .text(held)
         .int8(kSlotBase);
     auto result = query(kTakeSlot, params);
-    if (!result) return -1;
+    if (!result) return connection_lost(result) ? kSlotLost : kSlotFailed;
     const Rows rows(result->get());
-    if (rows.size() == 0) return 0;
+    if (rows.size() == 0) return kSlotNone;
     s.slot = rows.int8(0, 0);
     held_[user].insert(*s.slot);
-    return 1;
+    return kSlotTaken;
   }
 
-  // The user holds its most streams across the instances: refused.
-  void refuse(Subscriber& s) {
+  // Refused before it started (no place, or none could be taken).
+  void refuse(Subscriber& s, const core::Error& error) {
     if (!s.active.exchange(false, std::memory_order_acq_rel)) return;
     forget_locally(s);
-    s.listener->on_refused(core::Error::resource_exhausted(core::kTooManyStreams, 1));
+    s.listener->on_refused(error);
   }
 
   // A subscription that ended gives its place back (at the next round).
