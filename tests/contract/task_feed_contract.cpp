@@ -137,11 +137,7 @@ struct PgFeed {
   void prune() {
     const std::uint64_t before = feed.prunes();
     feed.prune_now();
-    const auto until = std::chrono::steady_clock::now() + kPatience;
-    while (feed.prunes() == before && std::chrono::steady_clock::now() < until) {
-      std::this_thread::yield();
-    }
-    REQUIRE(feed.prunes() > before);
+    REQUIRE(feed.wait_pruned(before, kPatience));
   }
   // Only the database is told, as when another instance ends them.
   void end_sessions(const User& user) { REQUIRE(backend.users().bump_token_version(user.id)); }
@@ -392,20 +388,14 @@ TEST_CASE("pg feed: the per-user limit counts every instance's subscriptions, an
   Subscribed fourth = on_b();
   REQUIRE(whats(fourth.told->wait_for(1)) == std::vector<std::string>{"refused 0"});
 
-  // One on instance a ends: its place is free for instance b (given back
-  // at a's next round, so asked for until it is).
+  // One on instance a ends: its place is free for instance b once a has
+  // given it back (at a's next round).
+  const std::uint64_t given_back = a.feed.places_given_back();
   open.front().subscription.reset();
-  std::vector<std::string> got;
-  const auto until = std::chrono::steady_clock::now() + kPatience;
-  do {
-    Subscribed again = on_b();
-    got = whats(again.told->wait_for(1));
-    if (got == std::vector<std::string>{"started 0"}) {
-      open.push_back(std::move(again));
-      break;
-    }
-  } while (std::chrono::steady_clock::now() < until);
-  REQUIRE(got == std::vector<std::string>{"started 0"});
+  REQUIRE(a.feed.wait_places_given_back(given_back + 1, kPatience));
+  Subscribed again = on_b();
+  REQUIRE(whats(again.told->wait_for(1)) == std::vector<std::string>{"started 0"});
+  open.push_back(std::move(again));
   // Everyone still follows the changes.
   create(a, alice, "to all three");
   REQUIRE(open.back().told->wait_for(2).size() == 2);

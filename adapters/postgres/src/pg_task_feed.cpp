@@ -174,7 +174,7 @@ class PgTaskFeed::Worker {
       const std::lock_guard lock(feed_.mutex_);
       feed_.listening_.store(on, std::memory_order_release);
     }
-    feed_.listening_changed_.notify_all();
+    feed_.progress_.notify_all();
   }
 
   bool connect() {
@@ -292,7 +292,11 @@ class PgTaskFeed::Worker {
     if (SteadyClock::now() >= next_prune || feed_.prune_requested_.exchange(false)) {
       if (!prune()) return false;
       next_prune = SteadyClock::now() + feed_.options_.prune_interval;
-      feed_.prunes_.fetch_add(1, std::memory_order_release);
+      {
+        const std::lock_guard lock(feed_.mutex_);
+        feed_.prunes_.fetch_add(1, std::memory_order_release);
+      }
+      feed_.progress_.notify_all();
     }
     return true;
   }
@@ -427,6 +431,11 @@ class PgTaskFeed::Worker {
       unlocking_.clear();  // the connection's locks went with it
       return false;
     }
+    {
+      const std::lock_guard lock(feed_.mutex_);
+      feed_.given_back_.fetch_add(unlocking_.size(), std::memory_order_release);
+    }
+    feed_.progress_.notify_all();
     unlocking_.clear();
     return true;
   }
@@ -830,7 +839,18 @@ std::size_t PgTaskFeed::open_subscriptions() const {
 
 bool PgTaskFeed::wait_listening(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
-  return listening_changed_.wait_for(lock, timeout, [this] { return listening_.load(std::memory_order_acquire); });
+  return progress_.wait_for(lock, timeout, [this] { return listening_.load(std::memory_order_acquire); });
+}
+
+bool PgTaskFeed::wait_pruned(std::uint64_t before, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return progress_.wait_for(lock, timeout, [this, before] { return prunes_.load(std::memory_order_acquire) > before; });
+}
+
+bool PgTaskFeed::wait_places_given_back(std::uint64_t at_least, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return progress_.wait_for(lock, timeout,
+                            [this, at_least] { return given_back_.load(std::memory_order_acquire) >= at_least; });
 }
 
 }  // namespace todo::pg

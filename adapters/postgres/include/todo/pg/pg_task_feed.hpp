@@ -90,6 +90,12 @@ class PgTaskFeed final : public core::TaskFeed {
   // Prunes old events at the next chance (besides every prune_interval).
   void prune_now();
   std::uint64_t prunes() const noexcept { return prunes_.load(std::memory_order_acquire); }
+  // Stream places given back to the database (ended streams), for tests.
+  std::uint64_t places_given_back() const noexcept { return given_back_.load(std::memory_order_acquire); }
+  // Wait until prunes() exceeds `before`, or places_given_back() reaches
+  // `at_least`; false on timeout. For tests: a latch, not a sleep.
+  bool wait_pruned(std::uint64_t before, std::chrono::milliseconds timeout) const;
+  bool wait_places_given_back(std::uint64_t at_least, std::chrono::milliseconds timeout) const;
   // Wait until listening (for tests and start-up); false on timeout.
   bool wait_listening(std::chrono::milliseconds timeout) const;
 
@@ -104,7 +110,7 @@ class PgTaskFeed final : public core::TaskFeed {
 
   FeedOptions options_;
   mutable std::mutex mutex_;
-  mutable std::condition_variable listening_changed_;
+  mutable std::condition_variable progress_;  // listening, prunes, places given back
   // Every open subscription by user, pending ones included.
   std::unordered_map<std::int64_t, std::vector<std::shared_ptr<Subscriber>>> by_user_;
   std::vector<std::shared_ptr<Subscriber>> pending_;
@@ -118,6 +124,7 @@ class PgTaskFeed final : public core::TaskFeed {
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> reconnects_{0};
   std::atomic<std::uint64_t> prunes_{0};
+  std::atomic<std::uint64_t> given_back_{0};
   std::atomic<std::uint64_t> announced_{0};
   // Users whose changes this instance committed, to NOTIFY about.
   std::set<std::int64_t> to_announce_;
