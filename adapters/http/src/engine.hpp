@@ -1,8 +1,9 @@
 #pragma once
-// The server's private parts shared by its two Beast translation units:
-// server.cpp (the listener, drain and stop: Engine) and session.cpp (one
-// connection: Session). Split so neither file holds everything; both are
-// the only places in the project that include Beast.
+// The server's private parts shared by its Beast translation units:
+// server.cpp (the listener, drain and stop: Engine), session.cpp and
+// session_stream.cpp (one connection: Session, declared in session.hpp).
+// Split so no file holds everything; they are the only places in the
+// project that include Beast.
 
 #include <atomic>
 #include <condition_variable>
