@@ -333,17 +333,6 @@ int serve(const Config& config, Logger& log) {
   pg::Database database(*pool);
   pg::PgUserRepository users(database);
   pg::PgTaskRepository task_repository(database, config.max_tasks_per_user);
-  // Live sync: one listening connection of its own, opened in the
-  // background (after the migrations below, it finds the schema; before,
-  // it retries).
-  pg::FeedOptions feed_options;
-  feed_options.conninfo = config.db_listen_url;
-  feed_options.max_streams_per_user = config.max_streams_per_user;
-  feed_options.on_warning = [&log](std::string_view message) { log.write(LogLevel::Warn, message); };
-  pg::PgTaskFeed feed(std::move(feed_options));
-  core::AuthService auth(users, *hasher, *tokens, *tokens, clock, throttle, &feed);
-  core::TaskService tasks(task_repository, clock, &feed);
-
   const core::Result<std::vector<int>> applied = migrate_with_retry(*pool, log);
   if (!applied) {
     if (applied.error().code == core::ErrorCode::Unavailable) {
@@ -358,6 +347,21 @@ int serve(const Config& config, Logger& log) {
   }
   log.write(LogLevel::Info, applied->empty() ? std::string("database schema is current")
                                              : "applied migrations " + join(*applied));
+  // Live sync: one listening connection of its own, opened in the
+  // background once the schema is there (it counts streams in
+  // live_streams, migration 0005).
+  pg::FeedOptions feed_options;
+  feed_options.conninfo = config.db_listen_url;
+  feed_options.max_streams_per_user = config.max_streams_per_user;
+  feed_options.on_warning = [&log](std::string_view message) { log.write(LogLevel::Warn, message); };
+  pg::PgTaskFeed feed(std::move(feed_options));
+  // Streams work once the server says it listens, unless the listening
+  // connection cannot be made (then they are 503 until it is).
+  if (!feed.wait_listening(std::chrono::seconds(5))) {
+    log.write(LogLevel::Warn, "live sync is not listening yet (DB_LISTEN_URL); streams answer 503 until it is");
+  }
+  core::AuthService auth(users, *hasher, *tokens, *tokens, clock, throttle, &feed);
+  core::TaskService tasks(task_repository, clock, &feed);
 
   http::Metrics metrics(http::BuildInfo{TODO_VERSION, compiler_name()});
   http::HandlerOptions handler_options;

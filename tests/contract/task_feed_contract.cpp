@@ -424,6 +424,56 @@ TEST_CASE("pg feed: a lost listening connection is made again and nothing commit
   REQUIRE(s.told->now().size() == 5);
 }
 
+TEST_CASE("pg feed: the places of an instance that is gone count no more", "[feed][pg]") {
+  PgFeed f;
+  const User alice = add_user(f.backend.users(), "alice@example.com");
+  const std::string id = std::to_string(alice.id.value());
+  // Another instance has all of alice's places: its row, and its listening
+  // connection holding the instance lock (a pid no backend can have).
+  execute_sql(PgBackend::url(), "INSERT INTO live_streams (user_id, instance, streams) VALUES (" + id + ", 2000000001, " +
+                                    std::to_string(kLimit) + ")");
+  {
+    todo::test::HeldTransaction other(PgBackend::url(), "SELECT pg_advisory_lock(1413742593, 2000000001)");
+    auto told = std::make_shared<Recorder>();
+    auto made = f.feed.subscribe(caller_of(alice), std::nullopt, told);
+    REQUIRE(made);
+    REQUIRE(whats(told->wait_for(1)) == std::vector<std::string>{"refused 0"});
+  }
+  // Its connection closed (the instance was killed): the lock went with
+  // it, so its row no longer counts and the next take deletes it.
+  Subscribed s = subscribe(f, alice);
+  REQUIRE(whats(s.told->now()) == std::vector<std::string>{"started 0"});
+  REQUIRE(query_int(PgBackend::url(), "SELECT count(*) FROM live_streams WHERE instance = 2000000001") == 0);
+  REQUIRE(query_int(PgBackend::url(), "SELECT streams FROM live_streams WHERE user_id = " + id) == 1);
+}
+
+TEST_CASE("pg feed: after a lost connection an instance counts its open subscriptions again", "[feed][pg]") {
+  PgFeed a;
+  todo::pg::PgTaskFeed b{feed_options()};
+  REQUIRE(b.wait_listening(kPatience));
+  const User alice = add_user(a.backend.users(), "alice@example.com");
+  const std::string id = std::to_string(alice.id.value());
+  std::vector<Subscribed> open;
+  for (std::size_t i = 0; i < kLimit; ++i) open.push_back(subscribe(a, alice));
+  // Only a's listening connection is cut; a connects again as a new
+  // instance (another backend) and counts its streams there.
+  const std::uint64_t caught_up = a.feed.caught_up();
+  execute_sql(PgBackend::url(), "SELECT pg_terminate_backend(instance) FROM live_streams WHERE user_id = " + id);
+  REQUIRE(a.feed.wait_caught_up(caught_up, kPatience));
+  // The old backend's row stays until a take deletes it; only the live
+  // instances' rows count (their lock is held).
+  REQUIRE(query_int(PgBackend::url(), "SELECT sum(streams) FROM live_streams WHERE user_id = " + id +
+                                          " AND NOT pg_try_advisory_xact_lock_shared(1413742593, instance)") ==
+          static_cast<std::int64_t>(kLimit));
+  auto told = std::make_shared<Recorder>();
+  auto made = b.subscribe(caller_of(alice), std::nullopt, told);
+  REQUIRE(made);
+  REQUIRE(whats(told->wait_for(1)) == std::vector<std::string>{"refused 0"});
+  // And the streams still follow the changes.
+  create(a, alice, "after the reconnect");
+  REQUIRE(whats(open.back().told->wait_for(2)) == std::vector<std::string>{"started 0", "created 1"});
+}
+
 TEST_CASE("pg feed: events are recorded by the database itself, for any writer, and found unannounced",
           "[feed][pg]") {
   PgFeed f;

@@ -37,7 +37,7 @@ struct PgTaskFeed::Subscriber {
   // The feed's thread only:
   bool started = false;
   std::int64_t cursor = 0;  // the last id told
-  std::optional<std::int64_t> slot;  // its place among the user's streams (an advisory lock)
+  bool placed = false;  // it holds one of its user's places (live_streams)
 };
 
 // The feed's statements and the helpers they need.
@@ -84,31 +84,44 @@ inline constexpr Statement kLatest{"todo_feed_latest", R"sql(
 SELECT id, event_seq FROM users WHERE id = ANY ($1::bigint[])
 )sql"};
 
-// Stream places: every instance's streams of one user share
-// max_streams_per_user places, each an advisory lock (key1: the user id
-// folded to 32 bits; key2: kSlotBase + place) held by the instance's
-// listening connection, so a dead instance's places free themselves.
-// $1 key1, $2 places, $3 the places this connection already holds (a
-// session takes its own advisory lock again, so they are skipped first),
-// $4 kSlotBase: the first place taken, or no row.
-inline constexpr Statement kTakeSlot{"todo_feed_take_slot", R"sql(
-SELECT s::bigint FROM generate_series(0, $2::int - 1) AS s
-WHERE CASE WHEN s = ANY ($3::int[]) THEN false ELSE pg_try_advisory_lock($1::int, $4::int + s) END
-LIMIT 1
+// Stream places (migration 0005): every instance's open streams of one
+// user share max_streams_per_user places, counted in live_streams, one row
+// per (user, instance). An instance is its listening connection: the row's
+// `instance` is that backend's pid, and the connection holds the session
+// advisory lock (0x54440001, pid) while it lives, so a dead instance's
+// rows stop counting (todo_take_stream deletes them).
+// On (re)connect: the instance's lock, and the rows a dead backend with
+// the same pid left (a clean database restart keeps an unlogged table).
+inline constexpr const char* kClaimInstance =
+    "SELECT pg_advisory_lock(1413742593, pg_backend_pid()); "
+    "DELETE FROM live_streams WHERE instance = pg_backend_pid()";
+// $1 user, $2 max_streams_per_user: true when a place was taken.
+inline constexpr Statement kTakePlace{"todo_feed_take_place", R"sql(
+SELECT todo_take_stream($1::bigint, $2::int)
 )sql"};
-// $1 key1s, $2 key2s.
-inline constexpr Statement kReleaseSlots{"todo_feed_release_slots", R"sql(
-SELECT pg_advisory_unlock(a, b) FROM unnest($1::int[], $2::int[]) AS t(a, b)
+// $1 users (each once), $2 how many places each gives back.
+inline constexpr Statement kGiveBackPlaces{"todo_feed_give_back_places", R"sql(
+WITH back AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS b(user_id, n)),
+fewer AS (
+  UPDATE live_streams AS l SET streams = l.streams - back.n FROM back
+  WHERE l.user_id = back.user_id AND l.instance = pg_backend_pid() AND l.streams > back.n
+)
+DELETE FROM live_streams AS l USING back
+WHERE l.user_id = back.user_id AND l.instance = pg_backend_pid() AND l.streams <= back.n
 )sql"};
-inline constexpr Statement kRetakeSlots{"todo_feed_retake_slots", R"sql(
-SELECT pg_try_advisory_lock(a, b) FROM unnest($1::int[], $2::int[]) AS t(a, b)
+// After a reconnect (a new backend, so a new instance): $1 users (each
+// once), $2 how many open streams each has here.
+inline constexpr Statement kRecountPlaces{"todo_feed_recount_places", R"sql(
+INSERT INTO live_streams (user_id, instance, streams)
+SELECT u, pg_backend_pid(), n FROM unnest($1::bigint[], $2::int[]) AS t(u, n)
+ON CONFLICT (user_id, instance) DO UPDATE SET streams = EXCLUDED.streams
 )sql"};
-inline constexpr std::int64_t kSlotBase = 0x54440000;
 
-inline std::int64_t slot_key(std::int64_t user) {
-  const auto folded = static_cast<std::uint32_t>(static_cast<std::uint64_t>(user) ^ (static_cast<std::uint64_t>(user) >> 32));
-  return static_cast<std::int32_t>(folded);
-}
+// Rows of instances whose lock is free (see todo_take_stream).
+inline constexpr Statement kForgetDeadInstances{"todo_feed_forget_dead_instances", R"sql(
+DELETE FROM live_streams AS l
+WHERE l.instance <> pg_backend_pid() AND pg_try_advisory_xact_lock_shared(1413742593, l.instance)
+)sql"};
 
 inline constexpr Statement kPrune{"todo_feed_prune", R"sql(
 DELETE FROM task_events AS e USING users AS u
@@ -168,13 +181,13 @@ class PgTaskFeed::Worker {
   // A subscription's first read: revoked, reset, or where to go on from.
   bool start(Subscriber& s);
 
-  static constexpr int kSlotTaken = 1;
-  static constexpr int kSlotNone = 0;    // every place is taken
-  static constexpr int kSlotLost = -1;   // the connection was lost: it stays pending
-  static constexpr int kSlotFailed = -2; // the statement failed
+  static constexpr int kPlaceTaken = 1;
+  static constexpr int kPlaceNone = 0;     // every place is taken
+  static constexpr int kPlaceLost = -1;    // the connection was lost: it stays pending
+  static constexpr int kPlaceFailed = -2;  // the statement failed
 
   // A place among the user's streams on every instance.
-  int take_slot(Subscriber& s);
+  int take_place(Subscriber& s);
 
   // Refused before it started (no place, or none could be taken).
   void refuse(Subscriber& s, const core::Error& error);
@@ -182,12 +195,12 @@ class PgTaskFeed::Worker {
   // A subscription that ended gives its place back (at the next round).
   void release(Subscriber& s);
 
-  bool release_slots();
+  bool give_back_places();
 
-  // After a reconnect the locks are gone: each open stream takes its place
-  // again. One another instance took meanwhile stays open without a place
-  // (the user is over the limit until a stream ends).
-  bool retake_slots();
+  // After a reconnect this connection is a new instance: its open streams
+  // are counted again, all of them (a user whose places other instances
+  // took meanwhile is over the limit until some stream ends).
+  bool recount_places();
 
   // NOTIFY for the users whose changes this instance committed. When the
   // connection is lost they are announced again after it is back.
@@ -232,9 +245,8 @@ class PgTaskFeed::Worker {
   std::unique_ptr<Connection> connection_;
   std::set<std::int64_t> dirty_;
   SteadyClock::time_point next_sweep_{};
-  // Stream places this connection holds, by user; and those to give back.
-  std::unordered_map<std::int64_t, std::set<std::int64_t>> held_;
-  std::vector<std::pair<std::int64_t, std::int64_t>> unlocking_;
+  // Places to give back at the next round, by user.
+  std::unordered_map<std::int64_t, std::int64_t> giving_back_;
   std::string tag_;  // this instance's mark on its announcements
   std::vector<std::pair<std::int64_t, std::int64_t>> ended_;
   bool resync_ = false;

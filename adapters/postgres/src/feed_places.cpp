@@ -1,5 +1,5 @@
 // PgTaskFeed::Worker: stream places (a user's streams over every instance,
-// as advisory locks of the listening connection) and ending subscriptions.
+// counted per instance in live_streams) and ending subscriptions.
 #include "feed_internals.hpp"
 #include "task_statements.hpp"
 
@@ -8,26 +8,15 @@ namespace todo::pg {
 using namespace feed;
 
 // A place among the user's streams on every instance.
-int PgTaskFeed::Worker::take_slot(Subscriber& s) {
-  const std::int64_t user = s.caller.user_id().value();
-  std::string held = "{";
-  for (const std::int64_t slot : held_[user]) {
-    if (held.size() > 1) held += ',';
-    held += std::to_string(slot);
-  }
-  held += '}';
+int PgTaskFeed::Worker::take_place(Subscriber& s) {
   Params params;
-  params.int8(slot_key(user))
-      .int8(static_cast<std::int64_t>(feed_.options_.max_streams_per_user))
-      .text(held)
-      .int8(kSlotBase);
-  auto result = query(kTakeSlot, params);
-  if (!result) return connection_lost(result) ? kSlotLost : kSlotFailed;
+  params.int8(s.caller.user_id().value()).int8(static_cast<std::int64_t>(feed_.options_.max_streams_per_user));
+  auto result = query(kTakePlace, params);
+  if (!result) return connection_lost(result) ? kPlaceLost : kPlaceFailed;
   const Rows rows(result->get());
-  if (rows.size() == 0) return kSlotNone;
-  s.slot = rows.int8(0, 0);
-  held_[user].insert(*s.slot);
-  return kSlotTaken;
+  if (rows.size() != 1 || !rows.boolean(0, 0)) return kPlaceNone;
+  s.placed = true;
+  return kPlaceTaken;
 }
 
 // Refused before it started (no place, or none could be taken).
@@ -39,77 +28,61 @@ void PgTaskFeed::Worker::refuse(Subscriber& s, const core::Error& error) {
 
 // A subscription that ended gives its place back (at the next round).
 void PgTaskFeed::Worker::release(Subscriber& s) {
-  if (!s.slot) return;
-  const std::int64_t user = s.caller.user_id().value();
-  const auto mine = held_.find(user);
-  if (mine != held_.end()) {
-    mine->second.erase(*s.slot);
-    if (mine->second.empty()) held_.erase(mine);
-  }
-  unlocking_.emplace_back(slot_key(user), kSlotBase + *s.slot);
-  s.slot.reset();
+  if (!s.placed) return;
+  ++giving_back_[s.caller.user_id().value()];
+  s.placed = false;
 }
 
-bool PgTaskFeed::Worker::release_slots() {
-  if (unlocking_.empty()) return true;
-  std::vector<std::int64_t> keys1;
-  std::vector<std::int64_t> keys2;
-  for (const auto& [a, b] : unlocking_) {
-    keys1.push_back(a);
-    keys2.push_back(b);
+bool PgTaskFeed::Worker::give_back_places() {
+  if (giving_back_.empty()) return true;
+  std::vector<std::int64_t> users;
+  std::vector<std::int64_t> counts;
+  std::uint64_t total = 0;
+  for (const auto& [user, count] : giving_back_) {
+    users.push_back(user);
+    counts.push_back(count);
+    total += static_cast<std::uint64_t>(count);
   }
   Params params;
-  params.text(array_of(keys1)).text(array_of(keys2));
-  auto result = query(kReleaseSlots, params);
+  params.text(array_of(users)).text(array_of(counts));
+  auto result = query(kGiveBackPlaces, params);
   if (connection_lost(result)) {
-    unlocking_.clear();  // the connection's locks went with it
+    giving_back_.clear();  // this instance's rows stop counting with its connection
     return false;
   }
+  giving_back_.clear();
   {
     const std::lock_guard lock(feed_.mutex_);
-    feed_.given_back_.fetch_add(unlocking_.size(), std::memory_order_release);
+    feed_.given_back_.fetch_add(total, std::memory_order_release);
   }
   feed_.progress_.notify_all();
-  unlocking_.clear();
   return true;
 }
 
-// After a reconnect the locks are gone: each open stream takes its place
-// again. One another instance took meanwhile stays open without a place
-// (the user is over the limit until a stream ends).
-bool PgTaskFeed::Worker::retake_slots() {
-  unlocking_.clear();
-  held_.clear();
-  std::vector<std::shared_ptr<Subscriber>> holders;
+// After a reconnect this connection is a new instance: its open streams
+// are counted again, all of them.
+bool PgTaskFeed::Worker::recount_places() {
+  giving_back_.clear();
+  std::unordered_map<std::int64_t, std::int64_t> open;
   {
     const std::lock_guard lock(feed_.mutex_);
     for (const auto& [user, subscribers] : feed_.by_user_) {
       for (const auto& s : subscribers) {
-        if (s->slot) holders.push_back(s);
+        if (s->placed) ++open[user];
       }
     }
   }
-  if (holders.empty()) return true;
-  std::vector<std::int64_t> keys1;
-  std::vector<std::int64_t> keys2;
-  for (const auto& s : holders) {
-    keys1.push_back(slot_key(s->caller.user_id().value()));
-    keys2.push_back(kSlotBase + *s->slot);
+  if (open.empty()) return true;
+  std::vector<std::int64_t> users;
+  std::vector<std::int64_t> counts;
+  for (const auto& [user, count] : open) {
+    users.push_back(user);
+    counts.push_back(count);
   }
   Params params;
-  params.text(array_of(keys1)).text(array_of(keys2));
-  auto result = query(kRetakeSlots, params);
-  if (!result) return !connection_lost(result);
-  const Rows rows(result->get());
-  for (int row = 0; row < rows.size() && row < static_cast<int>(holders.size()); ++row) {
-    Subscriber& s = *holders[static_cast<std::size_t>(row)];
-    if (rows.boolean(row, 0)) {
-      held_[s.caller.user_id().value()].insert(*s.slot);
-    } else {
-      s.slot.reset();
-    }
-  }
-  return true;
+  params.text(array_of(users)).text(array_of(counts));
+  auto result = query(kRecountPlaces, params);
+  return result || !connection_lost(result);
 }
 
 // After a reconnect: sessions ended while nobody listened.

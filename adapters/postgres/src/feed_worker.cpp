@@ -79,8 +79,11 @@ bool PgTaskFeed::Worker::connect() {
     return false;
   }
   connection_ = std::move(*opened);
-  const std::string listen = std::string("LISTEN ") + kEventsChannel + "; LISTEN " + kSessionsChannel;
-  if (!connection_->exec_script(listen.c_str())) {
+  const std::string listen =
+      std::string("LISTEN ") + kEventsChannel + "; LISTEN " + kSessionsChannel + "; " + kClaimInstance;
+  if (auto listened = connection_->exec_script(listen.c_str()); !listened) {
+    if (!failed_before_) warn("cannot listen (" + listened.error().message + "); retrying");
+    failed_before_ = true;
     connection_.reset();
     return false;
   }
@@ -132,12 +135,12 @@ bool PgTaskFeed::Worker::step(SteadyClock::time_point& next_prune) {
   }
   for (const auto& [user, version] : ended) end_sessions(user, version);
   for (const auto& gone : released) release(*gone);
-  if (!release_slots()) {
+  if (!give_back_places()) {
     requeue(announcing);
     return keep_pending(starting);
   }
   if (resync_) {
-    if (!retake_slots()) {
+    if (!recount_places()) {
       requeue(announcing);
       return keep_pending(starting);
     }
@@ -147,6 +150,11 @@ bool PgTaskFeed::Worker::step(SteadyClock::time_point& next_prune) {
       return keep_pending(starting);
     }
     resync_ = false;
+    {
+      const std::lock_guard lock(feed_.mutex_);
+      feed_.caught_up_.fetch_add(1, std::memory_order_release);
+    }
+    feed_.progress_.notify_all();
   }
   for (std::size_t i = 0; i < starting.size(); ++i) {
     if (!start(*starting[i])) {
@@ -218,17 +226,16 @@ bool PgTaskFeed::Worker::start(Subscriber& s) {
     return true;
   }
   const std::int64_t latest = rows.int8(0, 0);
-  if (!s.slot) {
-    const int taken = take_slot(s);
-    if (taken == kSlotLost) return false;
-    if (taken == kSlotFailed) {
-      // Not the connection: most likely PostgreSQL's lock table is full
-      // (each open stream holds one advisory lock; docs/operations.md).
-      // This stream is refused; the others and the listener go on.
+  if (!s.placed) {
+    const int taken = take_place(s);
+    if (taken == kPlaceLost) return false;
+    if (taken == kPlaceFailed) {
+      // Not the connection (that would be kPlaceLost): this stream is
+      // refused; the others and the listener go on.
       refuse(s, core::Error::unavailable("live sync cannot take a stream place now"));
       return true;
     }
-    if (taken == kSlotNone) {
+    if (taken == kPlaceNone) {
       refuse(s, core::Error::resource_exhausted(core::kTooManyStreams, 1));
       return true;
     }
@@ -379,7 +386,10 @@ bool PgTaskFeed::Worker::prune() {
   params.int8(static_cast<std::int64_t>(core::kKeptEventsFor.count()))
       .int8(static_cast<std::int64_t>(core::kKeptEventsPerUser));
   auto result = query(kPrune, params);
-  return !connection_lost(result);
+  if (connection_lost(result)) return false;
+  // Dead instances' stream counts not yet deleted by a take (their users
+  // opened no stream since).
+  return !connection_lost(query(kForgetDeadInstances, Params{}));
 }
 
 void PgTaskFeed::Worker::note_notifications() {

@@ -133,6 +133,11 @@ bool PgTaskFeed::wait_pruned(std::uint64_t before, std::chrono::milliseconds tim
   return progress_.wait_for(lock, timeout, [this, before] { return prunes_.load(std::memory_order_acquire) > before; });
 }
 
+bool PgTaskFeed::wait_caught_up(std::uint64_t before, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return progress_.wait_for(lock, timeout, [this, before] { return caught_up_.load(std::memory_order_acquire) > before; });
+}
+
 bool PgTaskFeed::wait_places_given_back(std::uint64_t at_least, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
   return progress_.wait_for(lock, timeout,

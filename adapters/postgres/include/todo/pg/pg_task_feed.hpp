@@ -25,9 +25,11 @@
 //  - prunes old events now and then (older than 24 h and beyond each
 //    user's last 1000).
 // Stream places: a user's streams on every instance share
-// max_streams_per_user places, advisory locks held by each instance's
-// listening connection (so a dead instance's places free themselves); a
-// subscription that finds none is refused through on_refused().
+// max_streams_per_user places, counted per (user, instance) in the
+// unlogged table live_streams (migration 0005); an instance is its
+// listening connection, which holds an advisory lock while it lives, so a
+// dead instance's places stop counting. A subscription that finds none
+// is refused through on_refused().
 // subscribe() is Unavailable while the thread is not listening. Listeners
 // are called on that thread only, so one at a time and in order.
 // publish() and revoke() only queue the news for the thread and wake it.
@@ -96,6 +98,10 @@ class PgTaskFeed final : public core::TaskFeed {
   // `at_least`; false on timeout. For tests: a latch, not a sleep.
   bool wait_pruned(std::uint64_t before, std::chrono::milliseconds timeout) const;
   bool wait_places_given_back(std::uint64_t at_least, std::chrono::milliseconds timeout) const;
+  // Catch-ups finished after a (re)connect: places counted again, sessions
+  // checked (the first connect counts too). For tests, with its latch.
+  std::uint64_t caught_up() const noexcept { return caught_up_.load(std::memory_order_acquire); }
+  bool wait_caught_up(std::uint64_t before, std::chrono::milliseconds timeout) const;
   // Wait until listening (for tests and start-up); false on timeout.
   bool wait_listening(std::chrono::milliseconds timeout) const;
 
@@ -110,7 +116,7 @@ class PgTaskFeed final : public core::TaskFeed {
 
   FeedOptions options_;
   mutable std::mutex mutex_;
-  mutable std::condition_variable progress_;  // listening, prunes, places given back
+  mutable std::condition_variable progress_;  // listening, prunes, places given back, catch-ups
   // Every open subscription by user, pending ones included.
   std::unordered_map<std::int64_t, std::vector<std::shared_ptr<Subscriber>>> by_user_;
   std::vector<std::shared_ptr<Subscriber>> pending_;
@@ -125,6 +131,7 @@ class PgTaskFeed final : public core::TaskFeed {
   std::atomic<std::uint64_t> reconnects_{0};
   std::atomic<std::uint64_t> prunes_{0};
   std::atomic<std::uint64_t> given_back_{0};
+  std::atomic<std::uint64_t> caught_up_{0};
   std::atomic<std::uint64_t> announced_{0};
   // Users whose changes this instance committed, to NOTIFY about.
   std::set<std::int64_t> to_announce_;
