@@ -1,10 +1,5 @@
-// Live-sync load for scripts/bench --live (issue 22). Two modes:
-//
-//   hold --base URL --tokens FILE --streams N
-//     Opens N streams of GET /api/tasks/events, spread over the tokens
-//     (first field of each line of FILE), waits until every one answered
-//     200, prints "READY <n>" and holds them until stdin closes or SIGTERM;
-//     then prints a BENCH_JSON line (streams opened, refused, dropped).
+// Live-sync load for scripts/bench --live (issue 22); the idle streams are
+// held by hold.cpp beside this file.
 //
 //   latency --base URL --tokens FILE --streams N --rate R --seconds S
 //     Opens one stream for each of the first N tokens, then creates tasks
@@ -102,33 +97,6 @@ async function openMany(count, tokenFor, onEvent, onEnd, parallel = 200) {
 function percentile(sorted, p) {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function hold() {
-  const count = Number(opts.streams);
-  let dropped = 0;
-  let events = 0;
-  const statuses = await openMany(
-    count,
-    (i) => tokens[i % tokens.length],
-    () => {
-      events += 1;
-    },
-    () => {
-      dropped += 1;
-    },
-  );
-  const opened = statuses.filter((s) => s === 200).length;
-  console.log(`READY ${opened}`);
-  const finish = () => {
-    console.log(
-      `BENCH_JSON ${JSON.stringify({ scenario: 'live_hold', streams: count, opened, refused: count - opened, dropped, events })}`,
-    );
-    process.exit(0);
-  };
-  process.stdin.on('end', finish);
-  process.stdin.resume();
-  process.on('SIGTERM', finish);
 }
 
 async function latency() {
@@ -259,6 +227,5 @@ async function latency() {
   process.exit(0);
 }
 
-if (opts.mode === 'hold') await hold();
-else if (opts.mode === 'latency') await latency();
-else throw new Error('mode: hold | latency');
+if (opts.mode === 'latency') await latency();
+else throw new Error('mode: latency');
