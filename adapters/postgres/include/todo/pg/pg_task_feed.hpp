@@ -8,7 +8,9 @@
 // ("user version", or "user -1" when the user is deleted).
 //
 // Each feed owns one thread and one direct connection (not through a
-// transaction pooler: LISTEN needs a session of its own). The thread:
+// transaction pooler: LISTEN needs a session of its own). It needs the
+// schema (pg::migrate, up to 0005): until the tables are there it warns
+// once and keeps trying every reconnect_delay. The thread:
 //  - starts each new subscription: reads its user's latest id, oldest kept
 //    id and token version in one statement, then replays (or resets);
 //  - on todo_task_events for a user it streams to, reads that user's events
