@@ -34,6 +34,10 @@ export class TaskPage {
     this.searchTimer = 0;
     this.resyncTimer = 0;
     this.shown = [];  // the tasks on the page, in order
+    // Ids this page created whose `created` event has not come yet: that
+    // event is this page's own change, not one made elsewhere (it can come
+    // before this page has listed the new task).
+    this.createdHere = new Set();
 
     this.heading = $('tasks-heading');
     this.newForm = $('new-task-form');
@@ -256,6 +260,7 @@ export class TaskPage {
   // what is shown at once; the total and paging are read again shortly
   // after, unless a task is being edited (its form must not be lost).
   applyChange(kind, data) {
+    const mine = kind === 'created' && this.createdHere.delete(data.id);
     const at = this.shown.findIndex((task) => task.id === data.id);
     const li = this.list.querySelector(`li[data-id="${data.id}"]`);
     const editing = li?.classList.contains('editing') ?? false;
@@ -282,7 +287,7 @@ export class TaskPage {
         this.list.lastElementChild.remove();
       }
     }
-    if (kind === 'created' && data.title) this.announce(`“${data.title}” was added elsewhere.`);
+    if (kind === 'created' && data.title && !mine) this.announce(`“${data.title}” was added elsewhere.`);
     this.describePage();
     this.resyncSoon();
   }
@@ -365,6 +370,7 @@ export class TaskPage {
     await busy(form, async () => {
       try {
         const { data } = await api.createTask(task);
+        this.createdHere.add(data.id);
         form.reset();
         clearErrors(form);
         this.announce(`Added “${data.title}”.`);
