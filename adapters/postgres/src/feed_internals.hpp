@@ -161,6 +161,9 @@ class PgTaskFeed::Worker {
 
   void set_listening(bool on);
 
+  // Counts a step the feed's waiters may be waiting for, and wakes them.
+  void advance(std::atomic<std::uint64_t>& counter, std::uint64_t by);
+
   bool connect();
 
   void lost(const std::string& why);

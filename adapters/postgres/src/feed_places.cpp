@@ -33,29 +33,32 @@ void PgTaskFeed::Worker::release(Subscriber& s) {
   s.placed = false;
 }
 
-bool PgTaskFeed::Worker::give_back_places() {
-  if (giving_back_.empty()) return true;
+namespace {
+
+// $1 users, $2 a count for each: the arrays of a per-user count.
+Params per_user(const std::unordered_map<std::int64_t, std::int64_t>& counts) {
   std::vector<std::int64_t> users;
-  std::vector<std::int64_t> counts;
-  std::uint64_t total = 0;
-  for (const auto& [user, count] : giving_back_) {
+  std::vector<std::int64_t> numbers;
+  for (const auto& [user, count] : counts) {
     users.push_back(user);
-    counts.push_back(count);
-    total += static_cast<std::uint64_t>(count);
+    numbers.push_back(count);
   }
   Params params;
-  params.text(array_of(users)).text(array_of(counts));
-  auto result = query(kGiveBackPlaces, params);
-  if (connection_lost(result)) {
-    giving_back_.clear();  // this instance's rows stop counting with its connection
-    return false;
-  }
+  params.text(array_of(users)).text(array_of(numbers));
+  return params;
+}
+
+}  // namespace
+
+bool PgTaskFeed::Worker::give_back_places() {
+  if (giving_back_.empty()) return true;
+  std::uint64_t total = 0;
+  for (const auto& [user, count] : giving_back_) total += static_cast<std::uint64_t>(count);
+  auto result = query(kGiveBackPlaces, per_user(giving_back_));
+  // Lost: this instance's rows stop counting with its connection.
   giving_back_.clear();
-  {
-    const std::lock_guard lock(feed_.mutex_);
-    feed_.given_back_.fetch_add(total, std::memory_order_release);
-  }
-  feed_.progress_.notify_all();
+  if (connection_lost(result)) return false;
+  advance(feed_.given_back_, total);
   return true;
 }
 
@@ -73,15 +76,7 @@ bool PgTaskFeed::Worker::recount_places() {
     }
   }
   if (open.empty()) return true;
-  std::vector<std::int64_t> users;
-  std::vector<std::int64_t> counts;
-  for (const auto& [user, count] : open) {
-    users.push_back(user);
-    counts.push_back(count);
-  }
-  Params params;
-  params.text(array_of(users)).text(array_of(counts));
-  auto result = query(kRecountPlaces, params);
+  auto result = query(kRecountPlaces, per_user(open));
   return result || !connection_lost(result);
 }
 

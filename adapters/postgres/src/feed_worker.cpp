@@ -52,6 +52,16 @@ void PgTaskFeed::Worker::warn(const std::string& message) {
   if (feed_.options_.on_warning) feed_.options_.on_warning("live sync: " + message);
 }
 
+// Counts a step the feed's waiters may be waiting for (under the feed's
+// lock, so that a wait cannot miss it) and wakes them.
+void PgTaskFeed::Worker::advance(std::atomic<std::uint64_t>& counter, std::uint64_t by) {
+  {
+    const std::lock_guard lock(feed_.mutex_);
+    counter.fetch_add(by, std::memory_order_release);
+  }
+  feed_.progress_.notify_all();
+}
+
 void PgTaskFeed::Worker::set_listening(bool on) {
   {
     const std::lock_guard lock(feed_.mutex_);
@@ -150,11 +160,7 @@ bool PgTaskFeed::Worker::step(SteadyClock::time_point& next_prune) {
       return keep_pending(starting);
     }
     resync_ = false;
-    {
-      const std::lock_guard lock(feed_.mutex_);
-      feed_.caught_up_.fetch_add(1, std::memory_order_release);
-    }
-    feed_.progress_.notify_all();
+    advance(feed_.caught_up_, 1);
   }
   for (std::size_t i = 0; i < starting.size(); ++i) {
     if (!start(*starting[i])) {
@@ -183,11 +189,7 @@ bool PgTaskFeed::Worker::step(SteadyClock::time_point& next_prune) {
   if (SteadyClock::now() >= next_prune || feed_.prune_requested_.exchange(false)) {
     if (!prune()) return false;
     next_prune = SteadyClock::now() + feed_.options_.prune_interval;
-    {
-      const std::lock_guard lock(feed_.mutex_);
-      feed_.prunes_.fetch_add(1, std::memory_order_release);
-    }
-    feed_.progress_.notify_all();
+    advance(feed_.prunes_, 1);
   }
   return true;
 }

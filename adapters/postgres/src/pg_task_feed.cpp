@@ -105,15 +105,14 @@ void PgTaskFeed::forget(const std::shared_ptr<Subscriber>& subscriber) {
     const std::lock_guard lock(mutex_);
     // Its place (if it took one) is given back by the thread.
     released_.push_back(subscriber);
+    const auto found = by_user_.find(subscriber->caller.user_id().value());
+    if (found != by_user_.end()) {
+      std::erase(found->second, subscriber);
+      if (found->second.empty()) by_user_.erase(found);
+    }
+    std::erase(pending_, subscriber);
   }
   wake();
-  const std::lock_guard lock(mutex_);
-  const auto found = by_user_.find(subscriber->caller.user_id().value());
-  if (found != by_user_.end()) {
-    std::erase(found->second, subscriber);
-    if (found->second.empty()) by_user_.erase(found);
-  }
-  std::erase(pending_, subscriber);
 }
 
 std::size_t PgTaskFeed::open_subscriptions() const {
@@ -123,25 +122,26 @@ std::size_t PgTaskFeed::open_subscriptions() const {
   return open;
 }
 
-bool PgTaskFeed::wait_listening(std::chrono::milliseconds timeout) const {
+template <class Reached>
+bool PgTaskFeed::wait_for(std::chrono::milliseconds timeout, Reached reached) const {
   std::unique_lock lock(mutex_);
-  return progress_.wait_for(lock, timeout, [this] { return listening_.load(std::memory_order_acquire); });
+  return progress_.wait_for(lock, timeout, reached);
+}
+
+bool PgTaskFeed::wait_listening(std::chrono::milliseconds timeout) const {
+  return wait_for(timeout, [this] { return listening_.load(std::memory_order_acquire); });
 }
 
 bool PgTaskFeed::wait_pruned(std::uint64_t before, std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mutex_);
-  return progress_.wait_for(lock, timeout, [this, before] { return prunes_.load(std::memory_order_acquire) > before; });
+  return wait_for(timeout, [this, before] { return prunes_.load(std::memory_order_acquire) > before; });
 }
 
 bool PgTaskFeed::wait_caught_up(std::uint64_t before, std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mutex_);
-  return progress_.wait_for(lock, timeout, [this, before] { return caught_up_.load(std::memory_order_acquire) > before; });
+  return wait_for(timeout, [this, before] { return caught_up_.load(std::memory_order_acquire) > before; });
 }
 
 bool PgTaskFeed::wait_places_given_back(std::uint64_t at_least, std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mutex_);
-  return progress_.wait_for(lock, timeout,
-                            [this, at_least] { return given_back_.load(std::memory_order_acquire) >= at_least; });
+  return wait_for(timeout, [this, at_least] { return given_back_.load(std::memory_order_acquire) >= at_least; });
 }
 
 }  // namespace todo::pg

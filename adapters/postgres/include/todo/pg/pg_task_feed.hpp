@@ -116,6 +116,10 @@ class PgTaskFeed final : public core::TaskFeed {
   void forget(const std::shared_ptr<Subscriber>& subscriber);
   void wake();
 
+  // Waits on progress_ until `reached()` (under mutex_) or the timeout.
+  template <class Reached>
+  bool wait_for(std::chrono::milliseconds timeout, Reached reached) const;
+
   FeedOptions options_;
   mutable std::mutex mutex_;
   mutable std::condition_variable progress_;  // listening, prunes, places given back, catch-ups
