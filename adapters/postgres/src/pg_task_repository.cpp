@@ -120,18 +120,19 @@ void PgTaskRepository::list(const core::Caller& caller, const core::TaskQuery& q
                             core::Completion<core::TaskPage> done) {
   Params params;
   params.int8(caller.user_id().value());
+  // A filter makes the list count every match, so its cost grows with the
+  // user's tasks (up to MAX_TASKS_PER_USER): the fair, separate lane.
+  const bool filtered = query.completed || query.priority || query.tag || query.search;
+  const Statement& statement = list_statement(query.sort_by, query.order, filtered);
+  if (!filtered) {
+    params.int8(query.limit).int8(query.offset).int8(caller.token_version().value());
+    run(database_, caller, statement, params, Retry::OnceIfLost, std::move(done), page_from);
+    return;
+  }
   optional_bool(params, query.completed);
   optional_priority(params, query.priority);
   params.optional_text(query.tag).optional_text(query.search);
   params.int8(query.limit).int8(query.offset).int8(caller.token_version().value());
-  const Statement& statement = list_statement(query.sort_by, query.order);
-  // A filter makes the list count every match, so its cost grows with the
-  // user's tasks (up to MAX_TASKS_PER_USER): the fair, separate lane.
-  const bool filtered = query.completed || query.priority || query.tag || query.search;
-  if (!filtered) {
-    run(database_, caller, statement, params, Retry::OnceIfLost, std::move(done), page_from);
-    return;
-  }
   database_.impl().run_heavy(caller.user_id().value(), statement, params,
                              [done = std::move(done)](core::Result<ResultPtr> result) {
                                done(page_from(std::move(result)));
