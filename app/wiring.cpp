@@ -222,6 +222,11 @@ void register_metrics(http::Metrics& metrics, const pg::Pool& pool, const pg::Da
   metrics.add_counter("todo_db_write_group_retries_total",
                       "Write groups that failed and whose writes were re-run one transaction each.", {},
                       [pipe, as_double] { return as_double(pipe().write_group_retries); });
+  metrics.add_counter("todo_db_list_batches_total",
+                      "Statements that carried several unfiltered task lists (list batching).", {},
+                      [pipe, as_double] { return as_double(pipe().list_batches); });
+  metrics.add_counter("todo_db_batched_lists_total", "Unfiltered task lists those statements carried.", {},
+                      [pipe, as_double] { return as_double(pipe().batched_lists); });
   metrics.add_counter("todo_db_pipeline_bypassed_total",
                       "Task statements run through the pool because no pipelined connection could take them.", {},
                       [pipe, as_double] { return as_double(pipe().bypassed); });

@@ -207,7 +207,9 @@ TEST_CASE("pipelined lists give the pool's answers, each exactly once, under con
   // Filtered lists beyond a user's backlog of kHeavyQueuePerUser waiting
   // are refused (ResourceExhausted) without being sent; every other answer
   // is the pool's.
-  CHECK(stats.statements + stats.bypassed + stats.heavy_refused == kCalls);
+  // A statement of batched lists carries several of them (list batching).
+  CHECK(stats.statements + stats.bypassed + stats.heavy_refused + stats.batched_lists - stats.list_batches ==
+        kCalls);
   CHECK(stats.statements > 0);
   std::uint64_t refused = 0;
   for (std::size_t i = 0; i < kCalls; ++i) {
@@ -860,5 +862,81 @@ TEST_CASE("behind a transaction pooler: unnamed statements, one transaction in f
     require_same(settled.at(i), f.list_pooled(f.ids[i % f.ids.size()], i % 10 == 9 ? 1 : 0, f.query(static_cast<int>(i))));
   }
   again.stop();
+  f.database.disable_pipeline();
+}
+
+// Session 10: list batching (docs/decisions/0013). A table lock held by
+// another session keeps the lane's first two lists in flight, so the lists
+// submitted meanwhile wait and then go out as one statement (no timing
+// involved); each gets the answer it would have had alone.
+TEST_CASE("unfiltered lists that arrive while their sort's statements are in flight go out as one statement, "
+          "each answered as if alone",
+          "[postgres][pipeline][batch]") {
+  Fixture f("pipeline_list_batch");
+  EventLoop loop;
+  f.database.enable_pipeline(loop.context(), 1, 1);
+  {
+    Answers warm(1);  // opens and prepares the read connection
+    f.tasks.list(test::as_caller(f.ids[0], 0), core::TaskQuery{}, warm.slot(0));
+    REQUIRE(warm.wait());
+    REQUIRE(warm.at(0));
+  }
+  struct Call {
+    core::UserId owner;
+    std::int64_t version;
+    std::int64_t limit;
+    std::int64_t offset;
+  };
+  const core::UserId nobody(f.ids[2].value() + 1000);
+  const std::vector<Call> calls{
+      {f.ids[0], 0, 20, 0},  // these two go out at once and wait for the lock
+      {f.ids[1], 0, 3, 1},
+      {f.ids[2], 0, 4, 2},   // these wait for them, then go out together
+      {f.ids[0], 1, 20, 0},  // a stale token: refused
+      {f.ids[2], 0, 2, 0},   // the same user twice in one statement
+      {f.ids[1], 0, 5, 100}, // an offset past the end: empty page, total kept
+      {nobody, 0, 20, 0},    // no such user: refused
+      {f.ids[1], 0, 1, 14},
+  };
+  const pg::PipelineStats before = f.database.pipeline_stats();
+  Answers answers(calls.size());
+  {
+    std::optional<HeldTransaction> hold;
+    hold.emplace(f.url, "LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE");
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      core::TaskQuery q;
+      q.limit = calls[i].limit;
+      q.offset = calls[i].offset;
+      f.tasks.list(test::as_caller(calls[i].owner, calls[i].version), q, answers.slot(i));
+    }
+    const pg::PipelineStats held = f.database.pipeline_stats();
+    CHECK(held.in_flight == 2);
+    CHECK(held.statements == before.statements + 2);
+    CHECK(held.list_batches == before.list_batches);
+    CHECK(answers.answered() == 0);
+    hold.reset();
+  }
+  REQUIRE(answers.wait());
+  CHECK(answers.duplicates() == 0);
+  const pg::PipelineStats after = f.database.pipeline_stats();
+  CHECK(after.list_batches == before.list_batches + 1);
+  CHECK(after.batched_lists == before.batched_lists + 6);
+  CHECK(after.statements == before.statements + 3);
+  CHECK(after.in_flight == 0);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    INFO("list " << i);
+    core::TaskQuery q;
+    q.limit = calls[i].limit;
+    q.offset = calls[i].offset;
+    require_same(answers.at(i), f.list_pooled(calls[i].owner, calls[i].version, q));
+  }
+  CHECK_FALSE(answers.at(3));
+  CHECK_FALSE(answers.at(6));
+  REQUIRE(answers.at(5));
+  CHECK(answers.at(5)->items.empty());
+  CHECK(answers.at(5)->total == 15);
+  REQUIRE(answers.at(4));
+  CHECK(answers.at(4)->items.size() == 2);
+  loop.stop();
   f.database.disable_pipeline();
 }

@@ -72,6 +72,8 @@ PipelineStats Database::Impl::pipeline_stats() const noexcept {
     stats.write_groups = writes_->groups();
     stats.write_group_retries = writes_->group_retries();
   }
+  stats.list_batches = list_batches_.load(std::memory_order_relaxed);
+  stats.batched_lists = batched_lists_.load(std::memory_order_relaxed);
   stats.rerun = rerun_.load(std::memory_order_relaxed);
   stats.bypassed = bypassed_.load(std::memory_order_relaxed);
   if (gate_) {

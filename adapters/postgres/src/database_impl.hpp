@@ -55,6 +55,14 @@ class Database::Impl {
                        std::size_t write_connections, std::size_t write_group_max);
   void disable_pipeline() noexcept;
   PipelineStats pipeline_stats() const noexcept;
+  // Whether reads are pipelined now (list batching needs it: on the pool a
+  // batch would hold up the thread that sent it).
+  bool reads_pipelined() const noexcept { return reads_ != nullptr; }
+  // One statement carried `lists` unfiltered lists (list batching).
+  void count_list_batch(std::size_t lists) noexcept {
+    list_batches_.fetch_add(1, std::memory_order_relaxed);
+    batched_lists_.fetch_add(lists, std::memory_order_relaxed);
+  }
 
  private:
   core::Result<ResultPtr> run_pooled(const Statement& statement, const Params& params, Retry retry);
@@ -67,6 +75,8 @@ class Database::Impl {
   std::unique_ptr<FairGate> gate_;    // admits run_heavy() statements
   std::atomic<std::uint64_t> rerun_{0};
   std::atomic<std::uint64_t> bypassed_{0};
+  std::atomic<std::uint64_t> list_batches_{0};
+  std::atomic<std::uint64_t> batched_lists_{0};
 };
 
 }  // namespace todo::pg

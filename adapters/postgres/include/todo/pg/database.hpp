@@ -37,6 +37,8 @@ struct PipelineStats {
   std::size_t heavy_running = 0;  // costly reads (filtered lists) running now
   std::size_t heavy_waiting = 0;  // costly reads waiting for their user's turn
   std::uint64_t heavy_refused = 0;  // refused: their user already had too many waiting
+  std::uint64_t list_batches = 0;   // statements that carried several unfiltered lists
+  std::uint64_t batched_lists = 0;  // the lists they carried
 };
 
 // Writes per group-commit transaction, at most (DB_WRITE_GROUP_MAX).
