@@ -109,10 +109,10 @@ void run(Database& database, const core::Caller& caller, const Statement& statem
 }  // namespace
 
 // List batching (docs/decisions/0013). Each sort has a lane. A list that
-// finds its lane idle goes out at once, alone, as the plain statement, so
-// an idle server adds no wait. Lists that arrive while their lane has a
-// statement in flight wait; when it is answered, up to kListBatchMax of them
-// go out as one statement (kListAllTasksBatchTemplate) before the answers
+// finds fewer than kInFlight statements of its lane in flight goes out at
+// once, alone, as the plain statement, so an idle server adds no wait.
+// Lists that arrive while kInFlight are in flight wait; when one is
+// answered, up to kListBatchMax of them go out as one statement (kListAllTasksBatchTemplate) before the answers
 // are handed over. Under load one execution, one plan start and one round
 // trip then serve many lists. Only with pipelined reads: on the pool, the
 // thread that sent a batch would run the next ones too.
