@@ -112,8 +112,8 @@ void run(Database& database, const core::Caller& caller, const Statement& statem
 // finds fewer than kInFlight statements of its lane in flight goes out at
 // once, alone, as the plain statement, so an idle server adds no wait.
 // Lists that arrive while kInFlight are in flight wait; when one is
-// answered, up to kListBatchMax of them go out as one statement (kListAllTasksBatchTemplate) before the answers
-// are handed over. Under load one execution, one plan start and one round
+// answered, up to kListBatchMax of them go out as one statement
+// (kListAllTasksBatchTemplate) before the answers are handed over. Under load one execution, one plan start and one round
 // trip then serve many lists. Only with pipelined reads: on the pool, the
 // thread that sent a batch would run the next ones too.
 class PgTaskRepository::ListBatcher : public std::enable_shared_from_this<PgTaskRepository::ListBatcher> {
@@ -132,30 +132,23 @@ class PgTaskRepository::ListBatcher : public std::enable_shared_from_this<PgTask
   explicit ListBatcher(Database& database) : database_(database) {}
 
   void list(std::size_t sort, Wanted wanted) {
-    if (!database_.impl().reads_pipelined()) {
-      {
+    {
+      std::lock_guard lock(mutex_);
+      if (!database_.impl().reads_pipelined()) {
         // The pipeline was turned off (at shutdown) with batches in flight:
         // their callbacks, and so those of the lists waiting behind them,
-        // are dropped uncalled, as the pipeline's own are.
-        std::lock_guard lock(mutex_);
+        // are dropped uncalled, as the pipeline's own are. Lists now go out
+        // one by one on the pool.
         for (Lane& lane : lanes_) {
           lane.in_flight = 0;
           lane.waiting.clear();
         }
-      }
-      std::vector<Wanted> alone;
-      alone.push_back(std::move(wanted));
-      send(sort, std::move(alone));
-      return;
-    }
-    {
-      std::lock_guard lock(mutex_);
-      Lane& lane = lanes_[sort];
-      if (lane.in_flight >= kInFlight) {
+      } else if (Lane& lane = lanes_[sort]; lane.in_flight >= kInFlight) {
         lane.waiting.push_back(std::move(wanted));
         return;
+      } else {
+        ++lane.in_flight;
       }
-      ++lane.in_flight;
     }
     std::vector<Wanted> alone;
     alone.push_back(std::move(wanted));
@@ -169,20 +162,18 @@ class PgTaskRepository::ListBatcher : public std::enable_shared_from_this<PgTask
   };
 
   void send(std::size_t sort, std::vector<Wanted> lists) {
-    const auto by = static_cast<core::SortBy>(sort / 2);
-    const core::SortOrder order = sort % 2 == 0 ? core::SortOrder::Asc : core::SortOrder::Desc;
     Params params;
     const Statement* statement = nullptr;
     if (lists.size() == 1) {
       const Wanted& only = lists.front();
       params.int8(only.user).int8(only.limit).int8(only.offset).int8(only.version);
-      statement = &list_statement(by, order, false);
+      statement = &list_statement(ListForm::Unfiltered, sort);
     } else {
       params.text(int_array(lists, &Wanted::user))
           .text(int_array(lists, &Wanted::limit))
           .text(int_array(lists, &Wanted::offset))
           .text(int_array(lists, &Wanted::version));
-      statement = &list_batch_statement(by, order);
+      statement = &list_statement(ListForm::Batch, sort);
       database_.impl().count_list_batch(lists.size());
     }
     const std::int64_t user = lists.front().user;
@@ -239,7 +230,7 @@ class PgTaskRepository::ListBatcher : public std::enable_shared_from_this<PgTask
 
   Database& database_;
   std::mutex mutex_;
-  std::array<Lane, 10> lanes_;
+  std::array<Lane, kListSortCount> lanes_;
 };
 
 PgTaskRepository::PgTaskRepository(Database& database, std::int64_t max_tasks_per_user)
@@ -290,7 +281,8 @@ void PgTaskRepository::list(const core::Caller& caller, const core::TaskQuery& q
   optional_priority(params, query.priority);
   params.optional_text(query.tag).optional_text(query.search);
   params.int8(query.limit).int8(query.offset).int8(caller.token_version().value());
-  database_.impl().run_heavy(caller.user_id().value(), list_statement(query.sort_by, query.order, true), params,
+  database_.impl().run_heavy(caller.user_id().value(),
+                             list_statement(ListForm::Filtered, sort_index(query.sort_by, query.order)), params,
                              [done = std::move(done)](core::Result<ResultPtr> result) {
                                done(page_from(std::move(result)));
                              });

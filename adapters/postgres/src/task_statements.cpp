@@ -6,26 +6,25 @@ namespace todo::pg {
 namespace {
 
 struct ListSort {
-  const char* name;         // of the unfiltered statement
-  const char* filter_name;  // of the filtered one
-  const char* batch_name;   // of the unfiltered one's batch form
-  const char* order;        // replaces {order} in the templates
+  const char* key;    // names the statements: todo_task_list_<key>, ..._filter_<key>, ..._lists_<key>
+  const char* order;  // replaces {order} in the templates
 };
 
-// Indexed by [SortBy][SortOrder]. Titles: ASCII letters folded, then bytes
-// (COLLATE "C" compares UTF-8 bytes, i.e. code points). Priority: high first
-// on ascending. Due date: tasks without one last in both orders.
-constexpr ListSort kListSorts[5][2] = {
-    {{"todo_task_list_created_asc", "todo_task_filter_created_asc", "todo_task_lists_created_asc", "created_at ASC"},
-     {"todo_task_list_created_desc", "todo_task_filter_created_desc", "todo_task_lists_created_desc", "created_at DESC"}},
-    {{"todo_task_list_updated_asc", "todo_task_filter_updated_asc", "todo_task_lists_updated_asc", "updated_at ASC"},
-     {"todo_task_list_updated_desc", "todo_task_filter_updated_desc", "todo_task_lists_updated_desc", "updated_at DESC"}},
-    {{"todo_task_list_due_asc", "todo_task_filter_due_asc", "todo_task_lists_due_asc", "due_date ASC NULLS LAST"},
-     {"todo_task_list_due_desc", "todo_task_filter_due_desc", "todo_task_lists_due_desc", "due_date DESC NULLS LAST"}},
-    {{"todo_task_list_priority_asc", "todo_task_filter_priority_asc", "todo_task_lists_priority_asc", "CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END ASC"},
-     {"todo_task_list_priority_desc", "todo_task_filter_priority_desc", "todo_task_lists_priority_desc", "CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END DESC"}},
-    {{"todo_task_list_title_asc", "todo_task_filter_title_asc", "todo_task_lists_title_asc", "todo_ascii_lower(title) COLLATE \"C\" ASC"},
-     {"todo_task_list_title_desc", "todo_task_filter_title_desc", "todo_task_lists_title_desc", "todo_ascii_lower(title) COLLATE \"C\" DESC"}},
+// In sort_index() order ([SortBy][SortOrder]). Titles: ASCII letters
+// folded, then bytes (COLLATE "C" compares UTF-8 bytes, i.e. code points).
+// Priority: high first on ascending. Due date: tasks without one last in
+// both orders.
+constexpr ListSort kListSorts[kListSortCount] = {
+    {"created_asc", "created_at ASC"},
+    {"created_desc", "created_at DESC"},
+    {"updated_asc", "updated_at ASC"},
+    {"updated_desc", "updated_at DESC"},
+    {"due_asc", "due_date ASC NULLS LAST"},
+    {"due_desc", "due_date DESC NULLS LAST"},
+    {"priority_asc", "CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END ASC"},
+    {"priority_desc", "CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END DESC"},
+    {"title_asc", "todo_ascii_lower(title) COLLATE \"C\" ASC"},
+    {"title_desc", "todo_ascii_lower(title) COLLATE \"C\" DESC"},
 };
 
 std::string with_order(std::string_view sql_template, std::string_view order) {
@@ -38,21 +37,21 @@ std::string with_order(std::string_view sql_template, std::string_view order) {
   return sql;
 }
 
-// The thirty list statements, their texts built once: [form][sort][order],
-// form 0 unfiltered, 1 filtered, 2 unfiltered batch.
+// The thirty list statements, their names and texts built once; Statement
+// points into them. [form][sort].
 struct ListStatements {
-  std::string sql[3][5][2];
-  Statement statement[3][5][2]{};
+  std::string name[kListForms][kListSortCount];
+  std::string sql[kListForms][kListSortCount];
+  Statement statement[kListForms][kListSortCount]{};
   ListStatements() {
-    for (std::size_t f = 0; f < 3; ++f) {
-      for (std::size_t s = 0; s < 5; ++s) {
-        for (std::size_t o = 0; o < 2; ++o) {
-          const ListSort& sort = kListSorts[s][o];
-          const char* const templates[3] = {kListAllTasksTemplate, kListTasksTemplate, kListAllTasksBatchTemplate};
-          const char* const names[3] = {sort.name, sort.filter_name, sort.batch_name};
-          sql[f][s][o] = with_order(templates[f], sort.order);
-          statement[f][s][o] = Statement{names[f], sql[f][s][o].c_str()};
-        }
+    const char* const templates[kListForms] = {kListAllTasksTemplate, kListTasksTemplate,
+                                               kListAllTasksBatchTemplate};
+    const char* const prefixes[kListForms] = {"todo_task_list_", "todo_task_filter_", "todo_task_lists_"};
+    for (std::size_t f = 0; f < kListForms; ++f) {
+      for (std::size_t s = 0; s < kListSortCount; ++s) {
+        name[f][s] = std::string(prefixes[f]) + kListSorts[s].key;
+        sql[f][s] = with_order(templates[f], kListSorts[s].order);
+        statement[f][s] = Statement{name[f][s].c_str(), sql[f][s].c_str()};
       }
     }
   }
@@ -61,8 +60,8 @@ struct ListStatements {
 };
 
 const ListStatements& list_table() {
-  static const ListStatements texts;
-  return texts;
+  static const ListStatements table;
+  return table;
 }
 
 std::vector<std::string> split_tags(std::string_view joined) {
@@ -99,23 +98,15 @@ std::size_t sort_index(core::SortBy sort_by, core::SortOrder order) {
   return static_cast<std::size_t>(sort_by) * 2 + (order == core::SortOrder::Asc ? 0 : 1);
 }
 
-const Statement& list_statement(core::SortBy sort_by, core::SortOrder order, bool filtered) {
-  const std::size_t at = sort_index(sort_by, order);
-  return list_table().statement[filtered ? 1 : 0][at / 2][at % 2];
+const Statement& list_statement(ListForm form, std::size_t sort) {
+  return list_table().statement[static_cast<std::size_t>(form)][sort];
 }
 
-const Statement& list_batch_statement(core::SortBy sort_by, core::SortOrder order) {
-  const std::size_t at = sort_index(sort_by, order);
-  return list_table().statement[2][at / 2][at % 2];
-}
-
-std::array<Statement, 30> list_statements() {
-  std::array<Statement, 30> all{};
+std::array<Statement, kListForms * kListSortCount> list_statements() {
+  std::array<Statement, kListForms * kListSortCount> all{};
   std::size_t i = 0;
   for (const auto& form : list_table().statement) {
-    for (const auto& sort : form) {
-      for (const Statement& statement : sort) all[i++] = statement;
-    }
+    for (const Statement& statement : form) all[i++] = statement;
   }
   return all;
 }

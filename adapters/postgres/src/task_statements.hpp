@@ -181,14 +181,20 @@ ORDER BY req.i, {order}, id ASC
 // priority, tags, due_date, created_at, updated_at) of `row`, from column 0.
 core::Task task_from_row(const Rows& rows, int row);
 
-// The list statement for a query's sort and order: kListTasksTemplate's
-// (`filtered`) or kListAllTasksTemplate's.
-const Statement& list_statement(core::SortBy sort_by, core::SortOrder order, bool filtered);
-// The batch form of the unfiltered statement (kListAllTasksBatchTemplate).
-const Statement& list_batch_statement(core::SortBy sort_by, core::SortOrder order);
-// All thirty of them (prepared on the pipelined connections up front).
-std::array<Statement, 30> list_statements();
-// 0..9: the index of a query's sort and order among the ten.
+// The ten sorts (SortBy x SortOrder), each with three list statements.
+inline constexpr std::size_t kListSortCount = 10;
+// 0..9: the index of a query's sort and order.
 std::size_t sort_index(core::SortBy sort_by, core::SortOrder order);
+
+enum class ListForm {
+  Unfiltered,  // kListAllTasksTemplate
+  Filtered,    // kListTasksTemplate
+  Batch,       // kListAllTasksBatchTemplate
+};
+inline constexpr std::size_t kListForms = 3;
+// The list statement of a form for a sort (sort_index()).
+const Statement& list_statement(ListForm form, std::size_t sort);
+// All thirty of them (prepared on the pipelined connections up front).
+std::array<Statement, kListForms * kListSortCount> list_statements();
 
 }  // namespace todo::pg
